@@ -1,0 +1,35 @@
+# Configuration, validation and the target list. Input functions of each stage live beside its rules.
+import sys
+from pathlib import Path
+
+from snakemake.utils import validate
+
+# The internal package, importable by the Snakefile and (through Snakemake's sys.path) by rule scripts,
+# with and without --use-conda.
+SRC = str(Path(workflow.basedir).parent / "src")
+if SRC not in sys.path:
+    sys.path.insert(0, SRC)
+
+
+validate(config, "../schemas/config.schema.yaml")
+
+SCRIPTS = Path(workflow.basedir).parent / "scripts"
+
+
+def script_path(name):
+    """Path of a rule script in scripts/, relative to this rules file as Snakemake expects."""
+    return f"../../scripts/{name}"
+
+
+def case_enabled(case):
+    """True when the case study is both configured and listed in `cases`."""
+    return case in config and case in config["cases"]
+
+
+def all_targets():
+    """Every final output of the configured case studies (the input of `rule all`)."""
+    targets = []
+    if "world" in config:
+        targets += world_outputs()
+    targets += references_targets()
+    return targets

@@ -33,14 +33,14 @@ if "world" in config:
     rule demo_world:
         output:
             world_outputs(),
-        params:
-            world=config["world"],
-            outdir=WORLD,
         log:
             "logs/demo/world.log",
         benchmark:
             "results/benchmarks/demo/world.tsv"
         conda:
             "../../envs/data.yaml"
+        params:
+            world=config["world"],
+            outdir=WORLD,
         script:
             "../../scripts/make_world.py"

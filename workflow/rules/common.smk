@@ -32,4 +32,11 @@ def all_targets():
     if "world" in config:
         targets += world_outputs()
     targets += references_targets()
+    for case, case_targets in (
+        ("jund", jund_targets),
+        ("deepsea", deepsea_targets),
+        ("cage", cage_targets),
+    ):
+        if case_enabled(case):
+            targets += case_targets()
     return targets

@@ -1,0 +1,5 @@
+# Case-study rules: placeholder until they land.
+
+
+def deepsea_targets():
+    return []

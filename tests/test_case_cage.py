@@ -1,0 +1,322 @@
+"""Case study 3 (CAGE at promoters): runs, transforms, splits, summaries, Table 1 and Fig. 4."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from genomic_tensors.cases import cage
+from genomic_tensors.cases.cage import (
+    METRIC_COLUMNS,
+    LogZScore,
+    Run,
+    collect_metrics,
+    fold_masks,
+    metrics_row,
+    ols_fit,
+    parse_run,
+    planned_runs,
+    run_seed,
+    table1,
+    table1_markdown,
+)
+
+
+# ------------------------------------------------------------------------------------------------ runs
+@pytest.mark.parametrize(
+    "name, model, order",
+    [("dna_order1", "dna", 1), ("combined_order3", "combined", 3), ("chromatin", "chromatin", None)],
+)
+def test_parse_run_round_trips(name, model, order):
+    run = parse_run(name)
+    assert (run.model, run.order) == (model, order)
+    assert run.name == name
+
+
+@pytest.mark.parametrize("name", ["dna", "dna_order4", "chromatin_order1", "combined_order", "DNA_order1"])
+def test_parse_run_rejects_bad_names(name):
+    with pytest.raises(ValueError, match="bad CAGE run name"):
+        parse_run(name)
+
+
+def test_run_rejects_inconsistent_order():
+    with pytest.raises(ValueError, match="order must be None"):
+        Run("chromatin", 1)
+    with pytest.raises(ValueError, match="order must be 1, 2 or 3"):
+        Run("dna", None)
+    with pytest.raises(ValueError, match="unknown CAGE model 'rna'"):
+        Run("rna", 1)
+
+
+def test_planned_runs_is_the_paper_grid():
+    runs = planned_runs([3, 1, 2])
+    assert [r.name for r in runs] == [
+        "dna_order1", "dna_order2", "dna_order3", "chromatin",
+        "combined_order1", "combined_order2", "combined_order3",
+    ]
+    # 21 folds: 3 orders x 21 DNA, 21 chromatin, 3 x 21 combined.
+    assert len(runs) * 21 == 147
+    with pytest.raises(ValueError, match="cage.orders is empty"):
+        planned_runs([])
+
+
+def test_run_seed_is_stable_and_distinct():
+    assert run_seed(1, "dna_order1", "chr2") == run_seed(1, "dna_order1", "chr2")
+    seeds = {run_seed(1, r, f) for r in ("dna_order1", "chromatin") for f in ("chr2", "chr3")}
+    assert len(seeds) == 4
+    assert run_seed(2, "dna_order1", "chr2") != run_seed(1, "dna_order1", "chr2")
+    assert 0 <= run_seed(123456789, "combined_order3", "chr22") < 2**31 - 1
+
+
+# ------------------------------------------------------------------------------------ transform, split
+def test_log_zscore_by_hand():
+    norm = LogZScore.fit(np.array([0.0, 1.0, 3.0]))
+    # log1p: 0, ln 2, ln 4 -> mean ln 2, population sd ln 2 * sqrt(2/3)
+    assert norm.mean == pytest.approx(math.log(2))
+    assert norm.std == pytest.approx(math.log(2) * math.sqrt(2 / 3))
+    z = norm.transform(np.array([0.0, 1.0, 3.0, 7.0]))
+    assert z.dtype == np.float32
+    np.testing.assert_allclose(
+        z, [-math.sqrt(1.5), 0.0, math.sqrt(1.5), 2 * math.sqrt(1.5)], rtol=1e-6
+    )
+
+
+def test_log_zscore_uses_training_statistics_only():
+    chroms = np.array(["chr1", "chr1", "chr2", "chr3", "chr3", "chr4"])
+    raw = np.array([5.0, 9.0, 2.0, 0.0, 3.0, 1.0])
+    masks = fold_masks(chroms, validation="chr2", test=["chr1"])
+    norm = LogZScore.fit(raw[masks.train])
+    leaky = raw.copy()
+    leaky[masks.test] *= 1000  # changing test values must not move the statistics
+    assert LogZScore.fit(leaky[masks.train]) == norm
+    logged = np.log1p([0.0, 3.0, 1.0])
+    assert norm.mean == pytest.approx(logged.mean())
+    assert norm.std == pytest.approx(logged.std())
+
+
+@pytest.mark.parametrize(
+    "values, match",
+    [
+        ([], "no training values"),
+        ([1.0, -1.0], "value -1.0 is negative"),
+        ([1.0, np.nan], "not finite"),
+        ([4.0, 4.0, 4.0], "all 3 training values are equal"),
+    ],
+)
+def test_log_zscore_errors(values, match):
+    with pytest.raises(ValueError, match=match):
+        LogZScore.fit(np.array(values), name="dnase")
+
+
+def test_fold_masks():
+    chroms = pd.Series(["chr1", "chr2", "chr3", "chr1", "chrX", "chr2"])
+    masks = fold_masks(chroms, validation="chr2", test=["chr1"])
+    assert masks.test.tolist() == [True, False, False, True, False, False]
+    assert masks.validation.tolist() == [False, True, False, False, False, True]
+    assert masks.train.tolist() == [False, False, True, False, True, False]
+    # The three splits partition the promoters.
+    assert (masks.train.astype(int) + masks.validation + masks.test == 1).all()
+
+
+def test_fold_masks_errors():
+    chroms = ["chr1", "chr2", "chr3"]
+    with pytest.raises(ValueError, match="validation chromosome 'chr1' is also a test chromosome"):
+        fold_masks(chroms, validation="chr1", test=["chr1"])
+    with pytest.raises(ValueError, match=r"no promoters in the validation split \(chr9\)"):
+        fold_masks(chroms, validation="chr9", test=["chr1"])
+    with pytest.raises(ValueError, match="no promoters in the training split"):
+        fold_masks(["chr1", "chr2"], validation="chr2", test=["chr1"])
+    with pytest.raises(ValueError, match="no promoters in the test split"):
+        fold_masks(chroms, validation="chr2", test=["chrM"])
+
+
+# ------------------------------------------------------------------------------------------ metrics
+def _predictions(observed_test, predicted_test, observed_val, predicted_val):
+    return pd.DataFrame(
+        {
+            "split": ["test"] * len(observed_test) + ["validation"] * len(observed_val),
+            "observed": list(observed_test) + list(observed_val),
+            "predicted": list(predicted_test) + list(predicted_val),
+        }
+    )
+
+
+def test_metrics_row_by_hand():
+    preds = _predictions([0.0, 1.0, 2.0], [0.0, 2.0, 4.0], [1.0, 2.0, 3.0], [3.0, 2.0, 1.0])
+    row = metrics_row(preds, run=Run("dna", 2), fold="chr5")
+    assert list(row.columns) == METRIC_COLUMNS
+    r = row.iloc[0]
+    assert (r["model"], r["order"], r["fold"], r["n_test"]) == ("dna", 2, "chr5", 3)
+    assert r["pearson"] == pytest.approx(1.0)
+    assert r["pearson_validation"] == pytest.approx(-1.0)
+    assert r["mae"] == pytest.approx((0 + 1 + 2) / 3)
+
+
+def test_metrics_row_needs_test_rows():
+    preds = _predictions([], [], [1.0, 2.0], [1.0, 2.0])
+    with pytest.raises(ValueError, match="chromatin fold chr2: no test predictions"):
+        metrics_row(preds, run=Run("chromatin", None), fold="chr2")
+
+
+def _write_metrics(tmp_path, rows):
+    paths = []
+    for i, (model, order, fold, pearson) in enumerate(rows):
+        frame = pd.DataFrame(
+            [[model, order, fold, pearson, pearson - 0.01, 0.5, 100]], columns=METRIC_COLUMNS
+        )
+        frame["order"] = frame["order"].astype("Int64")
+        path = tmp_path / f"m{i}.tsv"
+        frame.to_csv(path, sep="\t", index=False)
+        paths.append(path)
+    return paths
+
+
+METRIC_ROWS = [
+    ("combined", 1, "chr2", 0.80),
+    ("dna", 1, "chr10", 0.70),
+    ("chromatin", None, "chr3", 0.80),
+    ("dna", 1, "chr2", 0.50),
+    ("dna", 1, "chr3", 0.60),
+    ("chromatin", None, "chr2", 0.70),
+    ("dna", 3, "chr2", 0.65),
+]
+
+
+def test_collect_metrics_sorts_and_leaves_chromatin_order_empty(tmp_path):
+    metrics = collect_metrics(_write_metrics(tmp_path, METRIC_ROWS))
+    assert list(metrics.columns) == METRIC_COLUMNS
+    assert list(zip(metrics["model"], metrics["order"].astype(object), metrics["fold"])) == [
+        ("dna", 1, "chr2"), ("dna", 1, "chr3"), ("dna", 1, "chr10"), ("dna", 3, "chr2"),
+        ("chromatin", pd.NA, "chr2"), ("chromatin", pd.NA, "chr3"), ("combined", 1, "chr2"),
+    ]
+    out = tmp_path / "metrics.tsv"
+    metrics.to_csv(out, sep="\t", index=False)
+    lines = out.read_text().splitlines()
+    assert lines[0].split("\t") == METRIC_COLUMNS
+    assert lines[5].split("\t")[:3] == ["chromatin", "", "chr2"]
+
+
+def test_collect_metrics_errors(tmp_path):
+    with pytest.raises(ValueError, match="no CAGE metrics files"):
+        collect_metrics([])
+    bad = tmp_path / "bad.tsv"
+    pd.DataFrame({"model": ["dna"], "pearson": [0.5]}).to_csv(bad, sep="\t", index=False)
+    with pytest.raises(ValueError, match=r"bad.tsv: columns \['model', 'pearson'\], expected"):
+        collect_metrics([bad])
+
+
+def test_table1_mean_and_standard_error_by_hand(tmp_path):
+    metrics = collect_metrics(_write_metrics(tmp_path, METRIC_ROWS))
+    table = table1(metrics).set_index("model")
+    assert list(table.index) == ["dna", "chromatin", "combined"]
+    # DNA order 1 over folds chr2, chr3, chr10: r = 0.5, 0.6, 0.7 -> mean 0.6, sd 0.1, se 0.1 / sqrt(3).
+    assert table.loc["dna", "order1_mean"] == pytest.approx(0.6)
+    assert table.loc["dna", "order1_se"] == pytest.approx(0.1 / math.sqrt(3))
+    assert table.loc["dna", "order1_folds"] == 3
+    assert table.loc["dna", "order1_paper"] == 0.533
+    # One fold only: mean without a standard error; no run at order 2: empty.
+    assert table.loc["dna", "order3_mean"] == pytest.approx(0.65)
+    assert math.isnan(table.loc["dna", "order3_se"])
+    assert table.loc["dna", "order2_folds"] == 0 and math.isnan(table.loc["dna", "order2_mean"])
+    # Chromatin (no order) fills every order column: 0.7, 0.8 -> mean 0.75, se sqrt(0.005) / sqrt(2) = 0.05.
+    for k in (1, 2, 3):
+        assert table.loc["chromatin", f"order{k}_mean"] == pytest.approx(0.75)
+        assert table.loc["chromatin", f"order{k}_se"] == pytest.approx(0.05)
+        assert table.loc["chromatin", f"order{k}_paper"] == 0.777
+    assert table.loc["combined", "order1_paper"] == 0.775
+    assert table.loc["combined", "order3_paper"] == 0.784
+
+
+def test_table1_markdown_puts_paper_beside_ours(tmp_path):
+    metrics = collect_metrics(_write_metrics(tmp_path, METRIC_ROWS))
+    text = table1_markdown(table1(metrics))
+    lines = text.splitlines()
+    header = [c.strip() for c in lines[2].strip("|").split("|")]
+    assert header == [
+        "model", "order 1", "order 1 (paper)", "order 2", "order 2 (paper)", "order 3", "order 3 (paper)"
+    ]
+    dna = [c.strip() for c in lines[4].strip("|").split("|")]
+    assert dna == ["DNA", "0.600 ± 0.058 (n=3)", "0.533", "–", "0.559", "0.650 (n=1)", "0.585"]
+    chromatin = [c.strip() for c in lines[5].strip("|").split("|")]
+    assert chromatin[1:3] == ["0.750 ± 0.050 (n=2)", "0.777"]
+    assert lines[6].startswith("| DNA + chromatin | 0.800 (n=1) | 0.775 |")
+
+
+def test_write_table1(tmp_path):
+    metrics = collect_metrics(_write_metrics(tmp_path, METRIC_ROWS))
+    metrics.to_csv(tmp_path / "metrics.tsv", sep="\t", index=False)
+    cage.write_table1(tmp_path / "metrics.tsv", tmp_path / "t.tsv", tmp_path / "t.md")
+    back = pd.read_csv(tmp_path / "t.tsv", sep="\t")
+    assert list(back.columns[:6]) == [
+        "model", "label", "order1_mean", "order1_se", "order1_folds", "order1_paper"
+    ]
+    assert back.loc[0, "order1_mean"] == pytest.approx(0.6)
+    assert "| DNA |" in (tmp_path / "t.md").read_text()
+
+
+def test_table1_without_rows():
+    empty = pd.DataFrame(columns=METRIC_COLUMNS)
+    with pytest.raises(ValueError, match="no CAGE metrics rows"):
+        table1(empty)
+
+
+# ---------------------------------------------------------------------------------------------- Fig. 4
+def test_ols_fit_against_the_closed_form():
+    rng = np.random.default_rng(0)
+    observed = rng.normal(size=200)
+    predicted = 0.5 * observed + 0.2 + rng.normal(scale=0.5, size=200)
+    fit = ols_fit(observed, predicted)
+    r = np.corrcoef(observed, predicted)[0, 1]
+    slope = r * predicted.std() / observed.std()
+    assert fit.slope == pytest.approx(slope)
+    assert fit.intercept == pytest.approx(predicted.mean() - slope * observed.mean())
+    # Simple regression: F = r^2 / (1 - r^2) * (n - 2), on (1, n - 2) degrees of freedom.
+    assert fit.fvalue == pytest.approx(r**2 / (1 - r**2) * 198)
+    from scipy import stats
+
+    assert fit.f_pvalue == pytest.approx(stats.f.sf(fit.fvalue, 1, 198))
+    assert fit.r == pytest.approx(r) and fit.n == 200
+
+
+def test_ols_fit_errors():
+    with pytest.raises(ValueError, match="at least 3 points, got 2"):
+        ols_fit([1.0, 2.0], [1.0, 2.0])
+    with pytest.raises(ValueError, match=r"observed \(3,\) and predicted \(2,\) differ"):
+        ols_fit([1.0, 2.0, 3.0], [1.0, 2.0])
+
+
+def test_format_p():
+    assert cage.format_p(0.0) == "P < 2.2e-16"
+    assert cage.format_p(1e-20) == "P < 2.2e-16"
+    assert cage.format_p(3.14e-5) == "P = 3.1e-05"
+
+
+def test_fig4_draws_test_rows_with_ols_line_and_f_test(tmp_path):
+    rng = np.random.default_rng(1)
+    n = 60
+    observed = rng.normal(size=n)
+    preds = pd.DataFrame(
+        {
+            "split": ["test"] * n + ["validation"] * 5,
+            "observed": np.r_[observed, np.zeros(5)],
+            "predicted": np.r_[observed + rng.normal(scale=0.3, size=n), np.full(5, 9.0)],
+        }
+    )
+    fig, fit = cage.fig4(preds, title="combined order 3, fold chr2")
+    assert fit.n == n  # validation rows are not drawn
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert any(t.startswith(f"F = {fit.fvalue:.4g}, P") for t in texts)
+    red = [line for line in ax.get_lines() if line.get_color() == "red"]
+    assert len(red) == 1
+    x, y = red[0].get_data()
+    np.testing.assert_allclose(y, fit.intercept + fit.slope * np.asarray(x))
+    path = tmp_path / "p.tsv"
+    preds.to_csv(path, sep="\t", index=False)
+    out = cage.write_fig4(path, tmp_path / "f" / "fig4.png", tmp_path / "f" / "fig4.svg")
+    assert out.n == n
+    assert (tmp_path / "f" / "fig4.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"<svg" in (tmp_path / "f" / "fig4.svg").read_bytes()[:2000]

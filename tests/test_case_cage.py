@@ -320,3 +320,137 @@ def test_fig4_draws_test_rows_with_ols_line_and_f_test(tmp_path):
     assert out.n == n
     assert (tmp_path / "f" / "fig4.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert b"<svg" in (tmp_path / "f" / "fig4.svg").read_bytes()[:2000]
+
+
+# ------------------------------------------------------------------ promoter summaries (BAM, bigWig)
+CHROM_LENGTH = 3000
+# 0-based half-open promoters: one at the chromosome start (windows padded), one per strand.
+PROMOTERS = pd.DataFrame(
+    {
+        "chrom": ["chrA", "chrA", "chrA"],
+        "start": [100, 1000, 2200],
+        "end": [301, 1201, 2401],
+        "name": ["g0", "gplus", "gminus"],
+        "score": [0.0, 0.0, 0.0],
+        "strand": ["+", "+", "-"],
+    }
+)
+FLANKS = {"dna": 350, "cage": 400, "chromatin": 200}
+
+
+def _segment(pysam, header, name, pos, *, reverse=False, flag=0, length=20, mate=None):
+    seg = pysam.AlignedSegment(header)
+    seg.query_name = name
+    seg.reference_id = 0
+    seg.reference_start = pos
+    seg.cigartuples = [(0, length)]
+    seg.query_sequence = "A" * length
+    seg.query_qualities = pysam.qualitystring_to_array("I" * length)
+    seg.mapping_quality = 60
+    seg.flag = flag | (0x10 if reverse else 0)
+    if mate is not None:  # (mate position, mate reverse, first in pair)
+        mate_pos, mate_reverse, first = mate
+        seg.flag |= 0x1 | 0x2 | (0x20 if mate_reverse else 0) | (0x40 if first else 0x80)
+        seg.next_reference_id = 0
+        seg.next_reference_start = mate_pos
+        left, right = min(pos, mate_pos), max(pos, mate_pos) + length
+        seg.template_length = (right - left) * (1 if pos <= mate_pos else -1)
+    return seg
+
+
+def _bam(tmp_path, name, segments):
+    pysam = pytest.importorskip("pysam")
+    header = pysam.AlignmentHeader.from_dict(
+        {"HD": {"VN": "1.6", "SO": "unsorted"}, "SQ": [{"SN": "chrA", "LN": CHROM_LENGTH}]}
+    )
+    raw = tmp_path / f"{name}.unsorted.bam"
+    with pysam.AlignmentFile(raw, "wb", header=header) as out:
+        for args, kwargs in segments:
+            out.write(_segment(pysam, header, *args, **kwargs))
+    path = tmp_path / f"{name}.bam"
+    pysam.sort("-o", str(path), str(raw))
+    pysam.index(str(path))
+    return path
+
+
+def _signal_files(tmp_path):
+    # CAGE (single-end 20-bp reads); 5' end: forward = start, reverse = start + 19.
+    cage_bam = _bam(
+        tmp_path,
+        "cage",
+        [
+            (("f600", 600), {}),            # g0 [-300, 701) and gplus [600, 1601): both
+            (("f599", 599), {}),            # g0 only
+            (("r1590", 1590), {"reverse": True}),  # 5' 1609: outside gplus though it starts inside
+            (("r1581", 1581), {"reverse": True}),  # 5' 1600: last base of gplus window
+            (("f1600", 1600), {}),          # gplus
+            (("f1601", 1601), {}),          # nowhere
+            (("r1790", 1790), {"reverse": True}),  # 5' 1809: gminus [1800, 2801) though it starts outside
+            (("r2781", 2781), {"reverse": True}),  # 5' 2800: gminus
+            (("f2800", 2800), {}),          # gminus
+            (("f2801", 2801), {}),          # nowhere
+            (("dup", 2000), {"flag": 0x400}),  # duplicate: never counted
+        ],
+    )
+    # DNase (paired-end, each mate's 5' end); chromatin windows g0 [-100, 501), gplus [800, 1401),
+    # gminus [2000, 2601).
+    dnase_bam = _bam(
+        tmp_path,
+        "dnase",
+        [
+            (("p1", 800), {"mate": (1380, True, True)}),                  # 5' 800: gplus
+            (("p1", 1380), {"reverse": True, "mate": (800, False, False)}),  # 5' 1399: gplus
+            (("p2", 790), {"mate": (1000, True, True)}),                  # 5' 790: outside
+            (("p2", 1000), {"reverse": True, "mate": (790, False, False)}),  # 5' 1019: gplus
+            (("p3", 2000), {"mate": (2590, True, True)}),                 # 5' 2000: gminus
+            (("p3", 2590), {"reverse": True, "mate": (2000, False, False)}),  # 5' 2609: outside
+        ],
+    )
+    bw = pytest.importorskip("pyBigWig")
+    path = tmp_path / "h3k4me3.bw"
+    handle = bw.open(str(path), "w")
+    handle.addHeader([("chrA", CHROM_LENGTH)])
+    handle.addEntries(
+        ["chrA"] * 6,
+        [0, 799, 800, 1401, 2000, 2601],
+        ends=[501, 800, 1000, 1402, 2601, 2700],
+        values=[2.0, 5.0, 3.0, 5.0, 1.0, 9.0],
+    )
+    handle.close()
+    return cage_bam, dnase_bam, path
+
+
+def test_promoter_signals_sum_5prime_ends_and_average_bigwig_on_both_strands(tmp_path):
+    coverage = pytest.importorskip("genomic_tensors.coverage")
+    if not hasattr(coverage, "Cover"):
+        pytest.skip("Cover has not landed yet")
+    cage_bam, dnase_bam, bigwig = _signal_files(tmp_path)
+    table = cage.promoter_signals(
+        PROMOTERS, cage_bam=cage_bam, dnase_bam=dnase_bam, h3k4me3_bigwig=bigwig, flanks=FLANKS
+    )
+    assert list(table.columns) == ["chrom", "start", "end", "name", "strand", *cage.SIGNALS]
+    assert table["name"].tolist() == ["g0", "gplus", "gminus"]
+    # Promoter coordinates are kept without flank; strands as given.
+    assert table["start"].tolist() == [100, 1000, 2200] and table["strand"].tolist() == ["+", "+", "-"]
+    assert table["cage"].tolist() == [2.0, 3.0, 3.0]
+    assert table["dnase"].tolist() == [0.0, 3.0, 1.0]
+    # Mean per bp over the 601-bp chromatin window, zero outside the chromosome and where no data:
+    # g0 [-100, 501): 501 bp of 2.0; gplus [800, 1401): 200 bp of 3.0; gminus [2000, 2601): all 1.0.
+    np.testing.assert_allclose(
+        table["h3k4me3"], [501 * 2.0 / 601, 200 * 3.0 / 601, 1.0], rtol=1e-6
+    )
+    # The summary windows are symmetric: the strand does not change a promoter's values.
+    flipped = PROMOTERS.assign(strand=["-", "-", "+"])
+    again = cage.promoter_signals(
+        flipped, cage_bam=cage_bam, dnase_bam=dnase_bam, h3k4me3_bigwig=bigwig, flanks=FLANKS
+    )
+    pd.testing.assert_frame_equal(
+        again[list(cage.SIGNALS)], table[list(cage.SIGNALS)], check_exact=False
+    )
+
+
+def test_promoter_signals_needs_both_flanks(tmp_path):
+    with pytest.raises(ValueError, match="flanks must give 'chromatin'"):
+        cage.promoter_signals(
+            PROMOTERS, cage_bam="x.bam", dnase_bam="y.bam", h3k4me3_bigwig="z.bw", flanks={"cage": 400}
+        )

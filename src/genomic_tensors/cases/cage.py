@@ -193,15 +193,16 @@ def promoter_signals(
         5' counts over ``[start - flanks.chromatin, end + flanks.chromatin)``), ``h3k4me3`` (mean signal per bp
         over the same window, positions outside the chromosome or without data count as 0).
     """
-    from genomic_tensors.coverage import Cover
-    from genomic_tensors.regions import read_regions
-
     for key in ("cage", "chromatin"):
         if key not in flanks:
             raise ValueError(f"flanks must give {key!r} (bp on each side of the promoter), got {dict(flanks)}")
+    from genomic_tensors.coverage import Cover
+    from genomic_tensors.regions import read_regions
+
     roi = read_regions(promoters)
     if len(roi) == 0:
-        raise ValueError(f"the promoter ROI {promoters if not isinstance(promoters, pd.DataFrame) else ''} is empty")
+        source = "" if isinstance(promoters, pd.DataFrame) else f" {promoters}"
+        raise ValueError(f"the promoter ROI{source} is empty: no promoters to summarise")
     common = dict(resolution=None, stranded=False, min_mapq=min_mapq)
     cage = Cover.from_bam(cage_bam, roi, flank=flanks["cage"], collapse="sum", **common)
     dnase = Cover.from_bam(

@@ -1,0 +1,21 @@
+"""Raw CAGE, DNase and H3K4me3 summaries of every promoter (case 3)."""
+
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")
+
+import logging
+
+logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+
+from genomic_tensors.cases.cage import promoter_signals
+
+table = promoter_signals(
+    snakemake.input.promoters,
+    cage_bam=snakemake.input.cage,
+    dnase_bam=snakemake.input.dnase,
+    h3k4me3_bigwig=snakemake.input.h3k4me3,
+    flanks=snakemake.params.flanks,
+)
+table.to_csv(snakemake.output[0], sep="\t", index=False, float_format="%.6g")
+logging.getLogger("genomic_tensors").info("%d promoters -> %s", len(table), snakemake.output[0])

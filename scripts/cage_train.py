@@ -1,0 +1,32 @@
+"""Train and evaluate one CAGE model (run x fold) of case 3."""
+
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")
+
+import logging
+from pathlib import Path
+
+logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+
+import tensorflow as tf
+
+tf.config.threading.set_intra_op_parallelism_threads(snakemake.threads)
+tf.config.threading.set_inter_op_parallelism_threads(snakemake.threads)
+
+from genomic_tensors.cases.cage import train_fold
+
+train_fold(
+    snakemake.input.signals,
+    snakemake.input.get("fasta"),
+    run=snakemake.wildcards.cage_run,
+    fold=snakemake.wildcards.cage_fold,
+    test=snakemake.params.test,
+    dna_flank=snakemake.params.dna_flank,
+    dropout=snakemake.params.dropout,
+    epochs=snakemake.params.epochs,
+    batch_size=snakemake.params.batch_size,
+    patience=snakemake.params.patience,
+    seed=snakemake.params.seed,
+    outdir=Path(snakemake.output[0]).parent,
+)

@@ -815,7 +815,7 @@ def plot_fig2a(metrics: pd.DataFrame, ax: Any = None):
     hue_order = sorted(rows["input dropout"].unique(), key=float)
     sns.boxplot(rows, x="order", y="auprc", hue="input dropout", hue_order=hue_order, ax=ax, fliersize=0)
     sns.stripplot(rows, x="order", y="auprc", hue="input dropout", hue_order=hue_order, dodge=True, ax=ax,
-                  color="black", size=3, legend=False)
+                  palette="dark:black", size=3, legend=False)
     ax.set(xlabel="one-hot order", ylabel="auPRC (test chromosome)", title="JunD from DNA")
     return fig, ax
 
@@ -832,7 +832,7 @@ def plot_fig2b(metrics: pd.DataFrame, ax: Any = None):
     sns.boxplot(rows, x="normalization", y="auprc", hue="augment", order=order, hue_order=hue_order, ax=ax,
                 fliersize=0)
     sns.stripplot(rows, x="normalization", y="auprc", hue="augment", order=order, hue_order=hue_order,
-                  dodge=True, ax=ax, color="black", size=3, legend=False)
+                  dodge=True, ax=ax, palette="dark:black", size=3, legend=False)
     ax.set(xlabel="normalization", ylabel="auPRC (test chromosome)", title="JunD from DNase")
     return fig, ax
 

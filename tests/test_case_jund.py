@@ -1,0 +1,323 @@
+"""Case 1 (JunD) glue: settings, metrics table schema, model choice, locus choice, attribution helpers,
+bigWig export and figures, on tiny tables and files built here."""
+
+from __future__ import annotations
+
+import gzip
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from genomic_tensors.cases import jund
+from genomic_tensors.cases.jund import METRIC_COLUMNS, Setting
+
+
+# ------------------------------------------------------------------------------------------ settings
+def test_setting_rows_leave_the_papers_empty_cells_empty():
+    assert Setting("dna", order=2, dropout=0.2).row() == {
+        "model": "dna", "order": 2, "dropout": 0.2, "normalization": None, "augment": "none",
+    }
+    assert Setting("dnase", normalization="tpm", augment="flip").row() == {
+        "model": "dnase", "order": None, "dropout": None, "normalization": "tpm", "augment": "flip",
+    }
+
+
+def test_setting_from_rule_params_ignores_keys_of_other_families():
+    assert Setting.from_params("dnase", {"normalization": "zscorelog", "augment": "none", "order": 3}) == Setting(
+        "dnase", normalization="zscorelog"
+    )
+    combined = Setting.from_params(
+        "combined", {"order": 3, "dropout": 0.0, "normalization": "zscorelog", "augment": "flip"}
+    )
+    assert combined.order == 3 and combined.augment == "flip" and combined.dropout == 0.0
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"model": "rna"}, "model must be one of"),
+        ({"model": "dna", "order": 4, "dropout": 0.0}, "order in 1-3"),
+        ({"model": "dnase", "normalization": "log"}, "normalization in"),
+        ({"model": "dnase", "normalization": "tpm", "augment": "shift"}, "augment must be one of"),
+        ({"model": "dna", "order": 1, "dropout": 0.0, "augment": "flip"}, "no normalization or augmentation"),
+    ],
+)
+def test_setting_rejects_bad_values(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        Setting(**kwargs)
+
+
+def test_replicate_seeds_differ_by_replicate_and_base_seed():
+    assert jund.replicate_seed(1, 1) != jund.replicate_seed(1, 2) != jund.replicate_seed(2, 2)
+
+
+# ------------------------------------------------------------------------------------------- metrics
+def test_scores_by_hand():
+    # Ranked: 0.9 (+) P=1, 0.8 (-), 0.4 (+) P=2/3, 0.1 (-): AP = (1 + 2/3) / 2; 3 of 4 pairs ordered.
+    scores = jund._scores(np.array([1, 0, 1, 0]), np.array([0.9, 0.8, 0.4, 0.1]))
+    assert scores["auprc"] == pytest.approx((1 + 2 / 3) / 2)
+    assert scores["auroc"] == pytest.approx(0.75)
+    assert (scores["n_positive"], scores["n_total"]) == (2, 4)
+
+
+def test_scores_without_positives_are_nan_not_an_error():
+    scores = jund._scores(np.zeros(5), np.linspace(0, 1, 5))
+    assert math.isnan(scores["auprc"]) and math.isnan(scores["auroc"]) and scores["n_positive"] == 0
+
+
+def _rows(setting, replicate, val, test):
+    return jund.metric_rows(
+        setting, replicate,
+        {"validation": {"auprc": val, "auroc": 0.5, "n_positive": 3, "n_total": 30},
+         "test": {"auprc": test, "auroc": 0.5, "n_positive": 4, "n_total": 40}},
+    )
+
+
+def _table(tmp_path):
+    """Per-model metrics files of a small grid, written in a scrambled order."""
+    specs = []
+    for rep in (1, 2):
+        for order, dropout, val in ((1, 0.0, 0.3), (3, 0.0, 0.5), (3, 0.2, 0.6)):
+            specs.append((Setting("dna", order=order, dropout=dropout), rep, val, val - 0.05 + 0.01 * rep))
+        for norm, aug, val in (("none", "none", 0.2), ("zscorelog", "flip", 0.4), ("tpm", "none", 0.35)):
+            specs.append((Setting("dnase", normalization=norm, augment=aug), rep, val, val + 0.01 * rep))
+        specs.append((Setting("combined", order=3, dropout=0.0, normalization="zscorelog", augment="flip"),
+                      rep, 0.8, 0.78 + 0.01 * rep))
+    paths = []
+    for i, spec in enumerate(reversed(specs)):
+        path = tmp_path / f"m{i}" / "metrics.tsv"
+        path.parent.mkdir()
+        _rows(*spec).to_csv(path, sep="\t", index=False)
+        paths.append(path)
+    return paths
+
+
+def test_metrics_table_has_exactly_the_issue_columns_and_a_stable_order(tmp_path):
+    metrics = jund.collect_metrics(_table(tmp_path))
+    assert tuple(metrics.columns) == METRIC_COLUMNS == (
+        "model", "order", "dropout", "normalization", "augment", "replicate", "split", "auprc", "auroc",
+        "n_positive", "n_total",
+    )
+    assert len(metrics) == 2 * 7 * 2
+    assert list(metrics["model"].drop_duplicates()) == ["dna", "dnase", "combined"]
+    assert list(metrics["split"][:2]) == ["validation", "test"]
+    dnase = metrics[metrics["model"] == "dnase"]
+    assert dnase["order"].isna().all() and dnase["dropout"].isna().all()
+    assert metrics.loc[metrics["model"] == "dna", "normalization"].isna().all()
+    assert list(dnase["normalization"].drop_duplicates()) == ["none", "tpm", "zscorelog"]
+    # Written and read back unchanged (empty cells stay empty).
+    out = tmp_path / "metrics.tsv"
+    metrics.to_csv(out, sep="\t", index=False)
+    text = out.read_text().splitlines()
+    assert text[0].split("\t") == list(METRIC_COLUMNS)
+    assert text[1].split("\t")[:7] == ["dna", "1", "0.0", "", "none", "1", "validation"]
+    pd.testing.assert_frame_equal(jund.read_metrics(out), metrics)
+
+
+def test_metrics_with_wrong_columns_or_duplicates_are_refused(tmp_path):
+    bad = tmp_path / "bad.tsv"
+    pd.DataFrame({"model": ["dna"], "auprc": [0.5]}).to_csv(bad, sep="\t", index=False)
+    with pytest.raises(ValueError, match="bad.tsv: metrics columns"):
+        jund.read_metrics(bad)
+    paths = _table(tmp_path)
+    with pytest.raises(ValueError, match="duplicate metrics rows"):
+        jund.collect_metrics([paths[0], paths[0]])
+    with pytest.raises(ValueError, match="no per-model metrics"):
+        jund.collect_metrics([])
+
+
+def test_best_settings_use_the_validation_median(tmp_path):
+    metrics = jund.collect_metrics(_table(tmp_path))
+    best = jund.best_settings(metrics)
+    assert best["dna"] == Setting("dna", order=3, dropout=0.2)
+    assert best["dnase"] == Setting("dnase", normalization="zscorelog", augment="flip")
+    assert best["combined"].model == "combined"
+    # On the test split the DNase ranking is the same here, the choice follows the split asked for.
+    tweaked = metrics.copy()
+    tweaked.loc[(tweaked["split"] == "test") & (tweaked["normalization"] == "tpm"), "auprc"] = 0.99
+    assert jund.best_settings(tweaked, split="test")["dnase"].normalization == "tpm"
+    assert jund.best_settings(tweaked)["dnase"].normalization == "zscorelog"
+
+
+# ------------------------------------------------------------------------------------ replicate swap
+class _Toy:
+    def __init__(self, array):
+        self.array = array
+        self.regions = pd.DataFrame({"chrom": ["chr1"] * len(array), "start": 0, "end": 200})
+        self.conditions = ["roadmap", "encode"]
+        self.shape = array.shape
+        self.dtype = array.dtype
+
+    def __len__(self):
+        return len(self.array)
+
+    def __getitem__(self, idx):
+        return self.array[idx]
+
+
+def test_swap_conditions_reverses_the_replicate_axis_only():
+    array = np.arange(2 * 3 * 2 * 2, dtype=np.float32).reshape(2, 3, 2, 2)
+    view = jund.SwapConditions(_Toy(array))
+    batch = view[np.array([0, 1])]
+    np.testing.assert_array_equal(batch[..., 0], array[..., 1])
+    np.testing.assert_array_equal(batch[..., 1], array[..., 0])
+    np.testing.assert_array_equal(batch[:, :, 0, :], array[:, :, 0, ::-1])  # strands untouched
+    assert view.conditions == ["encode", "roadmap"] and len(view) == 2 and view.shape == (2, 3, 2, 2)
+
+
+def test_tensors_of_different_bins_are_refused():
+    a, b = _Toy(np.zeros((2, 1))), _Toy(np.zeros((3, 1)))
+    with pytest.raises(ValueError, match="do not hold the same bins"):
+        jund._check_aligned({"labels": a, "dna": b})
+
+
+# ------------------------------------------------------------------------------------------- locus
+def test_parse_interval():
+    assert jund.parse_interval("chr3:2,353,000-2,357,000") == ("chr3", 2353000, 2357000)
+    with pytest.raises(ValueError, match="cannot read the interval"):
+        jund.parse_interval("chr3 2353000")
+    with pytest.raises(ValueError, match="is empty"):
+        jund.parse_interval("chr3:10-10")
+
+
+def _locus_files(tmp_path):
+    roi = tmp_path / "roi.bed"
+    roi.write_text("chr3\t0\t4000\nchr3\t10000\t12000\nchr2\t0\t4000\n")
+    peaks = tmp_path / "peaks.narrowPeak.gz"
+    lines = [
+        # chrom start end name score strand signal pvalue qvalue peak
+        "chr2\t1000\t1200\tp0\t0\t.\t99\t50\t5\t100",   # strongest, but not on the test chromosome
+        "chr3\t1000\t1300\tp1\t0\t.\t10\t20\t5\t150",   # summit 1150
+        "chr3\t10400\t10600\tp2\t0\t.\t30\t20\t5\t-1",  # strongest on chr3, summit = midpoint 10500
+        "chr3\t20000\t20200\tp3\t0\t.\t80\t20\t5\t100",  # outside the ROI
+    ]
+    with gzip.open(peaks, "wt") as handle:
+        handle.write("\n".join(lines) + "\n")
+    return peaks, roi
+
+
+def test_locus_defaults_to_the_strongest_test_peak_inside_the_roi(tmp_path):
+    peaks, roi = _locus_files(tmp_path)
+    locus = jund.select_locus(peaks, roi, test=["chr3"], width=1000)
+    assert (locus.chrom, locus.start, locus.end) == ("chr3", 10000, 11000)
+    assert (locus.attribution_start, locus.attribution_end, locus.summit) == (10450, 10550, 10500)
+    assert locus.source == "strongest test peak"
+    jund.write_locus(locus, tmp_path / "locus.tsv")
+    assert jund.read_locus(tmp_path / "locus.tsv") == locus
+
+
+def test_locus_from_config_is_taken_as_given(tmp_path):
+    peaks, roi = _locus_files(tmp_path)
+    locus = jund.select_locus(
+        peaks, roi, test=["chr3"], locus={"region": "chr3:0-4,000", "attribution": "chr3:1,100-1,200"}
+    )
+    assert (locus.start, locus.end, locus.attribution_start, locus.attribution_end) == (0, 4000, 1100, 1200)
+    assert locus.source == "config"
+
+
+@pytest.mark.parametrize(
+    "locus, test, match",
+    [
+        ({"region": "chr3:0-4000"}, ["chr3"], "needs both 'region' and 'attribution'"),
+        ({"region": "chr3:0-4000", "attribution": "chr3:3950-4050"}, ["chr3"], "must lie inside the locus"),
+        ({"region": "chr3:5000-9000", "attribution": "chr3:6000-6100"}, ["chr3"], "outside the ROI"),
+        (None, ["chr9"], "no peak on the test chromosome"),
+    ],
+)
+def test_locus_errors(tmp_path, locus, test, match):
+    peaks, roi = _locus_files(tmp_path)
+    with pytest.raises(ValueError, match=match):
+        jund.select_locus(peaks, roi, test=test, locus=locus)
+
+
+# ------------------------------------------------------------------------------------- attribution
+def test_kmer_attribution_is_shared_evenly_among_its_bases():
+    np.testing.assert_allclose(jund._per_base(np.array([3.0, 6.0]), 3), [1, 3, 3, 2])
+    np.testing.assert_allclose(jund._per_base(np.array([1.0, -2.0]), 1), [1, -2])
+
+
+def test_bases_are_recovered_from_kmer_codes():
+    # ACGTT as 2-mers: AC=1, CG=6, GT=11, TT=15; as 3-mers ACG=6, CGT=27, GTT=47.
+    assert jund._bases_from_codes(np.array([1, 6, 11, 15]), 2) == "ACGTT"
+    assert jund._bases_from_codes(np.array([6, 27, 47]), 3) == "ACGTT"
+    assert jund._bases_from_codes(np.array([0, -1, 3]), 1) == "ANT"
+
+
+# -------------------------------------------------------------------------------- bigWig export
+def test_export_writes_the_mean_of_the_best_settings_replicates(tmp_path):
+    import pyBigWig
+
+    paths = []
+    for name, setting, rep, val, values in (
+        ("a", Setting("dnase", normalization="none"), 1, 0.2, [0.1, 0.2]),
+        ("b", Setting("dnase", normalization="tpm"), 1, 0.6, [0.3, 0.5]),
+        ("c", Setting("dnase", normalization="tpm"), 2, 0.5, [0.5, 0.9]),
+    ):
+        folder = tmp_path / name
+        folder.mkdir()
+        _rows(setting, rep, val, val).to_csv(folder / "metrics.tsv", sep="\t", index=False)
+        pd.DataFrame({"chrom": "chr3", "start": [0, 200], "end": [200, 400], "label": [0, 1],
+                      "prediction": values}).to_csv(folder / "predictions.tsv", sep="\t", index=False)
+        paths.append(folder / "predictions.tsv")
+    table = jund.collect_metrics([p.with_name("metrics.tsv") for p in paths])
+    table.to_csv(tmp_path / "metrics.tsv", sep="\t", index=False)
+    sizes = tmp_path / "sizes"
+    sizes.write_text("chr3\t1000\n")
+    out = tmp_path / "dnase.bigwig"
+    chosen = jund.export_predictions(paths, tmp_path / "metrics.tsv", sizes, out, family="dnase")
+    assert chosen == Setting("dnase", normalization="tpm")
+    with pyBigWig.open(str(out)) as bw:
+        assert bw.chroms() == {"chr3": 1000}
+        np.testing.assert_allclose(bw.values("chr3", 0, 400)[::200], [0.4, 0.7], rtol=1e-6)
+    with pytest.raises(ValueError, match="no dna models"):
+        jund.export_predictions(paths, tmp_path / "metrics.tsv", sizes, out, family="dna")
+    sizes.write_text("chr1\t1000\n")
+    with pytest.raises(ValueError, match=r"no size for chromosome\(s\) \['chr3'\]"):
+        jund.export_predictions(paths, tmp_path / "metrics.tsv", sizes, out, family="dnase")
+
+
+# ------------------------------------------------------------------------------------------ figures
+@pytest.mark.parametrize("plot", [jund.plot_fig2a, jund.plot_fig2b, jund.plot_fig2c])
+def test_fig2abc_render_png_and_svg(tmp_path, plot):
+    metrics = jund.collect_metrics(_table(tmp_path))
+    fig, ax = plot(metrics)
+    assert ax.get_ylabel() == "auPRC (test chromosome)"
+    png, svg = tmp_path / "f.png", tmp_path / "f.svg"
+    jund.write_figure(fig, png, svg)
+    assert png.read_bytes()[:4] == b"\x89PNG" and b"<svg" in svg.read_bytes()[:400]
+
+
+def test_fig2a_plots_the_test_split_only(tmp_path):
+    metrics = jund.collect_metrics(_table(tmp_path))
+    fig, ax = jund.plot_fig2a(metrics)
+    # Boxes are drawn from the test rows: every jittered point is a test auPRC.
+    points = np.concatenate([c.get_offsets()[:, 1] for c in ax.collections if len(c.get_offsets())])
+    test_values = metrics.loc[(metrics["model"] == "dna") & (metrics["split"] == "test"), "auprc"]
+    assert sorted(np.round(points, 6)) == sorted(np.round(test_values.to_numpy(), 6))
+    with pytest.raises(ValueError, match="no test rows of the dna model"):
+        jund.plot_fig2a(metrics[metrics["split"] == "validation"])
+
+
+def test_fig2d_renders_tracks_and_a_signed_logo(tmp_path):
+    starts = np.arange(0, 1000, 200)
+    tracks = {
+        "bin_start": starts, "bin_end": starts + 200, "prediction": np.linspace(0, 1, 5),
+        "label": np.array([0, 0, 1, 0, 0.0]), "dnase_position": np.arange(0, 1000, 50),
+        "dnase_resolution": np.int64(50), "dnase": np.random.default_rng(0).poisson(3, (20, 2)),
+        "dnase_names": np.array(["roadmap", "encode"]), "attribution": np.array([0.5, -0.2, 0.0, 1.0]),
+        "attribution_start": np.int64(450), "bases": np.array("TGAC"),
+        "locus": np.array(["chr3", "0", "1000", "450", "454", "test"]),
+    }
+    np.savez(tmp_path / "t.npz", **tracks)
+    with np.load(tmp_path / "t.npz") as data:
+        fig, axes = jund.plot_fig2d(dict(data))
+    assert len(axes) == 5
+    assert len(axes[-1].patches) == 3  # one letter per non-zero base
+    jund.write_figure(fig, tmp_path / "d.png", tmp_path / "d.svg")
+    assert (tmp_path / "d.png").stat().st_size > 1000

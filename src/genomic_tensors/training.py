@@ -32,6 +32,7 @@ __all__ = [
     "fit",
     "load_model",
     "paper_optimizer",
+    "predict",
     "seed_everything",
 ]
 
@@ -304,6 +305,34 @@ def load_model(path: str | Path, *, compile: bool = False) -> keras.Model:
     if not path.is_file():
         raise FileNotFoundError(f"no saved model at {path}")
     return keras.saving.load_model(path, compile=compile)
+
+
+def predict(model: keras.Model, inputs: Inputs, *, batch_size: int = 256) -> np.ndarray:
+    """Predictions streamed batch by batch (one batch of inputs in memory at a time).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model with one output.
+    inputs : dataset or dict of datasets
+        ``n`` rows each (see module docstring); rows are taken in order.
+    batch_size : int
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 ``(n, *output_shape)``, e.g. ``(n, outputs)``; reshape to ``(n, 1, 1, outputs)`` for a
+        Cover-style export.
+    """
+    stream = BatchStream(inputs, batch_size=batch_size)
+    parts = []
+    for i in range(len(stream)):
+        (xb,) = stream[i]
+        out = model.predict_on_batch(xb)
+        if isinstance(out, (list, tuple, dict)):
+            raise ValueError(f"predict needs a model with one output; {model.name} has {len(out)}")
+        parts.append(np.asarray(out, dtype=np.float32))
+    return np.concatenate(parts, axis=0)
 
 
 def _resolve(explicit: str | Path | None, outdir: Path | None, name: str) -> Path | None:

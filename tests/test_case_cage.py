@@ -454,3 +454,70 @@ def test_promoter_signals_needs_both_flanks(tmp_path):
         cage.promoter_signals(
             PROMOTERS, cage_bam="x.bam", dnase_bam="y.bam", h3k4me3_bigwig="z.bw", flanks={"cage": 400}
         )
+
+
+# ------------------------------------------------------------------------------------- one training job
+def _signals_table(tmp_path, n_per_chrom=30):
+    rng = np.random.default_rng(3)
+    chroms = np.repeat(["chr1", "chr2", "chr3", "chr4"], n_per_chrom)
+    n = chroms.size
+    latent = rng.normal(size=n)
+    table = pd.DataFrame(
+        {
+            "chrom": chroms,
+            "start": np.tile(np.arange(n_per_chrom) * 1000 + 500, 4),
+            "name": [f"g{i}" for i in range(n)],
+            "strand": np.where(np.arange(n) % 2 == 0, "+", "-"),
+            "cage": np.round(np.exp(2 + latent + rng.normal(scale=0.3, size=n))),
+            "dnase": np.round(np.exp(1 + latent)),
+            "h3k4me3": np.exp(latent) / 3,
+        }
+    )
+    table.insert(2, "end", table["start"] + 201)
+    path = tmp_path / "signals.tsv"
+    table.to_csv(path, sep="\t", index=False)
+    return path, table
+
+
+def test_train_fold_chromatin_writes_outputs_with_training_statistics(tmp_path):
+    pytest.importorskip("genomic_tensors.training")
+    path, table = _signals_table(tmp_path)
+    kwargs = dict(
+        run="chromatin", fold="chr2", test=["chr1"], dna_flank=350, epochs=2, batch_size=16,
+        patience=5, seed=7, dropout=0.2,
+    )
+    row = cage.train_fold(path, None, outdir=tmp_path / "a", **kwargs)
+    assert list(row.columns) == METRIC_COLUMNS
+    assert (row.loc[0, "model"], row.loc[0, "fold"], row.loc[0, "n_test"]) == ("chromatin", "chr2", 30)
+    assert pd.isna(row.loc[0, "order"])
+    for name in ("model.keras", "history.tsv", "predictions.tsv", "metrics.tsv"):
+        assert (tmp_path / "a" / name).is_file()
+    preds = pd.read_csv(tmp_path / "a" / "predictions.tsv", sep="\t")
+    assert preds["split"].value_counts().to_dict() == {"validation": 30, "test": 30}
+    assert set(preds.loc[preds["split"] == "test", "chrom"]) == {"chr1"}
+    # Observed = z-score of log(x + 1) with the mean and sd of the training chromosomes (chr3, chr4) only.
+    train = np.log1p(table.loc[table["chrom"].isin(["chr3", "chr4"]), "cage"].to_numpy())
+    expected = (np.log1p(table.loc[table["chrom"] == "chr1", "cage"]) - train.mean()) / train.std()
+    np.testing.assert_allclose(
+        preds.loc[preds["split"] == "test", "observed"], expected, rtol=1e-5, atol=1e-6
+    )
+    assert np.isfinite(row.loc[0, "pearson"]) and row.loc[0, "mae"] > 0
+    # Same seed, same data: the same numbers.
+    again = cage.train_fold(path, None, outdir=tmp_path / "b", **kwargs)
+    pd.testing.assert_frame_equal(row, again)
+
+
+def test_train_fold_errors(tmp_path):
+    path, _ = _signals_table(tmp_path)
+    common = dict(
+        fold="chr2", test=["chr1"], dna_flank=350, epochs=1, batch_size=16, patience=1, seed=1,
+        dropout=0.2, outdir=tmp_path / "o",
+    )
+    with pytest.raises(ValueError, match="run dna_order1 uses DNA: a genome FASTA is needed"):
+        cage.train_fold(path, None, run="dna_order1", **common)
+    with pytest.raises(ValueError, match="bad CAGE run name 'rna'"):
+        cage.train_fold(path, None, run="rna", **common)
+    bad = tmp_path / "bad.tsv"
+    pd.read_csv(path, sep="\t").drop(columns=["dnase"]).to_csv(bad, sep="\t", index=False)
+    with pytest.raises(ValueError, match=r"bad.tsv: missing columns \['dnase'\]"):
+        cage.train_fold(bad, None, run="chromatin", **common)

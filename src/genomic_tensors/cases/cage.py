@@ -20,6 +20,7 @@ strand; the DNA window of a minus-strand promoter is reverse-complemented.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -352,12 +353,14 @@ def train_fold(
         inputs["dna"] = Bioseq.from_fasta(fasta, roi, flank=dna_flank, order=spec.order)
         length = int(inputs["dna"].shape[1]) + spec.order - 1
 
+    # A factory, so that the initial weights follow the job's seed (training.fit seeds, then builds).
+    rate = 0.0 if spec.order == 1 else dropout  # the paper: no input dropout at order 1
     if spec.model == "dna":
-        model = models.cage_dna(spec.order, None if spec.order == 1 else dropout, length=length)
+        factory = functools.partial(models.cage_dna, spec.order, rate, length=length)
     elif spec.model == "chromatin":
-        model = models.cage_chromatin()
+        factory = functools.partial(models.cage_chromatin)
     else:
-        model = models.cage_combined(spec.order, None if spec.order == 1 else dropout, length=length)
+        factory = functools.partial(models.cage_combined, spec.order, rate, length=length)
 
     def take(mask: np.ndarray) -> dict[str, object]:
         index = np.flatnonzero(mask)
@@ -367,7 +370,7 @@ def train_fold(
         }
 
     result = training.fit(
-        model,
+        factory,
         (take(masks.train), target[masks.train]),
         (take(masks.validation), target[masks.validation]),
         loss="mean_absolute_error",
@@ -378,7 +381,11 @@ def train_fold(
         model_path=outdir / "model.keras",
         history_path=outdir / "history.tsv",
     )
-    model = getattr(result, "model", model)
+    model = result.model
+    logger.info(
+        "CAGE %s fold %s: best epoch %d of %d (val MAE %.4f)",
+        run, fold, result.best_epoch, result.epochs_run, result.best_loss,
+    )
 
     rows = []
     for split, mask in (("validation", masks.validation), ("test", masks.test)):

@@ -220,6 +220,10 @@ class Hdf5Storage:
             block = dset[uniq]
         return block[inverse]
 
+    def read_range(self, start: int, stop: int) -> np.ndarray:
+        """Rows ``[start, stop)`` as one contiguous read."""
+        return self._dataset()[int(start) : int(stop)]
+
     def to_array(self) -> np.ndarray:
         """The whole array read into memory."""
         return self._dataset()[...]

@@ -521,3 +521,59 @@ def test_train_fold_errors(tmp_path):
     pd.read_csv(path, sep="\t").drop(columns=["dnase"]).to_csv(bad, sep="\t", index=False)
     with pytest.raises(ValueError, match=r"bad.tsv: missing columns \['dnase'\]"):
         cage.train_fold(bad, None, run="chromatin", **common)
+
+
+# ------------------------------------------------------------------------------ promoters from a GTF
+def _genome(tmp_path, lengths, seed=0):
+    rng = np.random.default_rng(seed)
+    seqs = {c: "".join(rng.choice(list("ACGT"), size=n)) for c, n in lengths.items()}
+    path = tmp_path / "genome.fa"
+    path.write_text("".join(f">{c}\n{s}\n" for c, s in seqs.items()))
+    pytest.importorskip("pysam").faidx(str(path))
+    return path, seqs
+
+
+def _revcomp(seq):
+    return seq[::-1].translate(str.maketrans("ACGT", "TGCA"))
+
+
+def test_promoters_from_gtf_and_their_dna_windows_on_both_strands(tmp_path):
+    recipes = pytest.importorskip("genomic_tensors.recipes")
+    pytest.importorskip("genomic_tensors.sequence")
+    fasta, seqs = _genome(tmp_path, {"chrA": 3000})
+    attrs = 'gene_id "{0}"; gene_type "{1}"; gene_name "{0}";'
+    gtf = tmp_path / "genes.gtf"
+    gtf.write_text(
+        # GTF is 1-based inclusive: + gene TSS at 1101 (0-based 1100); - gene TSS at 2400 (0-based 2399).
+        f"chrA\tT\tgene\t1101\t1500\t.\t+\t.\t{attrs.format('gplus', 'protein_coding')}\n"
+        f"chrA\tT\tgene\t2000\t2400\t.\t-\t.\t{attrs.format('gminus', 'protein_coding')}\n"
+        f"chrA\tT\tgene\t500\t900\t.\t+\t.\t{attrs.format('nc', 'lncRNA')}\n"
+    )
+    promoters = recipes.promoters(gtf, upstream=200, gene_type="protein_coding")
+    assert promoters["name"].tolist() == ["gplus", "gminus"]
+    # 200 bp upstream plus the TSS itself: + [tss - 200, tss + 1), - [tss, tss + 201).
+    assert promoters[["start", "end", "strand"]].values.tolist() == [
+        [900, 1101, "+"], [2399, 2600, "-"]
+    ]
+    dna = cage.promoter_dna(fasta, promoters, flank=350, order=1)
+    assert dna.shape == (2, 901, 4)
+    letters = np.array(list("ACGT"))
+    as_text = ["".join(letters[w.argmax(axis=1)]) for w in np.asarray(dna[np.arange(2)])]
+    genome = seqs["chrA"]
+    assert as_text[0] == genome[550:1451]
+    # Minus strand: reverse complement, so the TSS sits at the same offset (550) in both windows.
+    assert as_text[1] == _revcomp(genome[2049:2950])
+    assert as_text[0][550] == genome[1100] and as_text[1][550] == _revcomp(genome[2399])
+
+
+def test_train_fold_dna_order2(tmp_path):
+    pytest.importorskip("genomic_tensors.sequence")
+    path, table = _signals_table(tmp_path, n_per_chrom=20)
+    fasta, _ = _genome(tmp_path, {c: 21_000 for c in ("chr1", "chr2", "chr3", "chr4")})
+    row = cage.train_fold(
+        path, fasta, run="dna_order2", fold="chr2", test=["chr1"], dna_flank=350, epochs=1,
+        batch_size=16, patience=5, seed=3, dropout=0.2, outdir=tmp_path / "dna",
+    )
+    assert (row.loc[0, "model"], row.loc[0, "order"], row.loc[0, "n_test"]) == ("dna", 2, 20)
+    model = pytest.importorskip("keras").saving.load_model(tmp_path / "dna" / "model.keras")
+    assert model.inputs[0].shape[1:] == (900, 16)  # 201 + 2 x 350 = 901 bp, order 2

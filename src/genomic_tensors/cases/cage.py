@@ -52,6 +52,7 @@ __all__ = [
     "ols_fit",
     "parse_run",
     "planned_runs",
+    "promoter_dna",
     "promoter_signals",
     "run_seed",
     "table1",
@@ -288,6 +289,18 @@ def fold_masks(chroms: Sequence[str] | pd.Series, *, validation: str, test: Sequ
 
 
 # ------------------------------------------------------------------------------------------- training
+def promoter_dna(fasta: str | Path, promoters: pd.DataFrame, *, flank: int, order: int):
+    """One-hot DNA of each promoter +- ``flank`` (a :class:`~genomic_tensors.sequence.Bioseq`).
+
+    The window of a promoter ``[start, end)`` is ``[start - flank, end + flank)``, N-padded outside the
+    chromosome; a minus-strand promoter's window is reverse-complemented, so every window reads 5' to 3'
+    on the gene's strand. Shape ``(n, end - start + 2 * flank - order + 1, 4**order)``, float32.
+    """
+    from genomic_tensors.sequence import Bioseq
+
+    return Bioseq.from_fasta(fasta, promoters, flank=flank, order=order, strand_aware=True)
+
+
 def _pearson(x: np.ndarray, y: np.ndarray) -> float:
     x = np.asarray(x, dtype=np.float64).ravel()
     y = np.asarray(y, dtype=np.float64).ravel()
@@ -347,10 +360,8 @@ def train_fold(
     if spec.uses_dna:
         if fasta is None:
             raise ValueError(f"run {run} uses DNA: a genome FASTA is needed")
-        from genomic_tensors.sequence import Bioseq
-
         roi = table[["chrom", "start", "end", "name", "strand"]]
-        inputs["dna"] = Bioseq.from_fasta(fasta, roi, flank=dna_flank, order=spec.order)
+        inputs["dna"] = promoter_dna(fasta, roi, flank=dna_flank, order=spec.order)
         length = int(inputs["dna"].shape[1]) + spec.order - 1
 
     # A factory, so that the initial weights follow the job's seed (training.fit seeds, then builds).
@@ -362,12 +373,15 @@ def train_fold(
     else:
         factory = functools.partial(models.cage_combined, spec.order, rate, length=length)
 
-    def take(mask: np.ndarray) -> dict[str, object]:
+    def take(mask: np.ndarray) -> object:
+        """The inputs of the rows in ``mask``: views of Bioseq datasets, copies of small arrays; a
+        single-input model (DNA) gets its one dataset rather than a dict."""
         index = np.flatnonzero(mask)
-        return {
+        views = {
             key: (value.subset(index) if hasattr(value, "subset") else value[index])
             for key, value in inputs.items()
         }
+        return views["dna"] if spec.model == "dna" else views
 
     result = training.fit(
         factory,

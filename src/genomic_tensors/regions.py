@@ -248,6 +248,8 @@ def _read_gtf(path: Path, *, feature: str | None) -> pd.DataFrame:
         ) from None
     if feature is not None:
         raw = raw[raw[2] == feature].reset_index(drop=True)
+        if raw.empty:
+            raise ValueError(f"no regions with feature {feature!r} in {path}: the ROI is empty")
     attrs = raw[8]
     frame = pd.DataFrame(
         {"chrom": raw[0], "start": raw[3], "end": raw[4], "score": raw[5], "strand": raw[6]}
@@ -265,18 +267,19 @@ def _read_gtf(path: Path, *, feature: str | None) -> pd.DataFrame:
     frame["start"] = frame["start"].astype(np.int64) - 1
     frame["end"] = frame["end"].astype(np.int64)
     frame["feature"] = raw[2].astype(str)
-    names = pd.Series(["."] * len(frame), dtype=object)
-    for key in reversed(GTF_ATTRIBUTES):
+    found_values = {}
+    for key in GTF_ATTRIBUTES:
         # GTF: key "value";   GFF3: key=value;
         pattern = rf'(?:^|;)\s*{key}(?:\s+"([^"]*)"|=([^;]*))'
         found = attrs.str.extract(pattern)
-        if found.empty:
-            continue
         values = found[0].fillna(found[1])
         if values.notna().any():
             frame[key] = values.fillna(".").astype(str)
-            if key != "gene_type":
-                names = values.where(values.notna(), names)
+            found_values[key] = values
+    names = pd.Series(["."] * len(frame), dtype=object)
+    for key in ("transcript_id", "gene_id", "gene_name"):  # lowest priority first
+        if key in found_values:
+            names = found_values[key].where(found_values[key].notna(), names)
     frame["name"] = names.astype(str)
     frame = frame[
         ["chrom", "start", "end", "name", "score", "strand", "feature"]

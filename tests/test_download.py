@@ -371,3 +371,16 @@ def test_file_digest(tmp_path: Path) -> None:
     path.write_bytes(b"abc")
     assert dl.file_digest(path, "md5") == "900150983cd24fb0d6963f7d28e17f72"
     assert dl.file_digest(path) == hashlib.sha256(b"abc").hexdigest()
+
+
+def test_source_for_location_picks_published_lists() -> None:
+    ucsc = ("http://hgdownload.cse.ucsc.edu/goldenpath/hg19/encodeDCC/wgEncodeAwgTfbsUniform/"
+            "wgEncodeAwgTfbsBroadDnd41CtcfUniPk.narrowPeak.gz")
+    src = dl.source_for_location("wgEncodeAwgTfbsBroadDnd41CtcfUniPk", ucsc)
+    assert src.check == "md5_list" and src.filename == "wgEncodeAwgTfbsBroadDnd41CtcfUniPk.narrowPeak.gz"
+    assert src.value == ucsc.rsplit("/", 1)[0] + "/md5sum.txt"
+    roadmap = "https://egg2.wustl.edu/roadmap/data/byFileType/peaks/consolidated/narrowPeak/E003-H2A.Z.narrowPeak.gz"
+    assert dl.source_for_location("E003-H2A.Z", roadmap).check == "none"
+    local = dl.source_for_location("TF_a", "results/demo/world/deepsea/TF_a.narrowPeak.gz")
+    assert local.check == "none" and local.local_input.endswith("TF_a.narrowPeak.gz")
+    assert Source.from_config(src.id, src.to_config()) == src

@@ -50,6 +50,7 @@ __all__ = [
     "ChecksumError",
     "DownloadError",
     "FetchResult",
+    "PUBLISHED_MD5_LISTS",
     "Source",
     "SourceError",
     "encode_metadata",
@@ -60,6 +61,7 @@ __all__ = [
     "parse_md5_list",
     "parse_sources",
     "resolve_location",
+    "source_for_location",
 ]
 
 #: The ENCODE portal whose ``/files/<ACC>/?format=json`` metadata gives ``md5sum`` and ``file_size``.
@@ -71,6 +73,12 @@ _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _FILENAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
 _HEX = {"md5": re.compile(r"^[0-9a-fA-F]{32}$"), "sha256": re.compile(r"^[0-9a-fA-F]{64}$")}
 _ENCODE_ACC_RE = re.compile(r"^ENC[A-Z]{2}[0-9]{3}[A-Z]{3}$")
+#: Where published md5 lists sit beside data files, by regex on the file's URL: UCSC's encodeDCC
+#: folders (DeepSEA's ENCODE uniform peaks) carry ``md5sum.txt``. Files matching none (Roadmap
+#: peaks) have no published checksum and get the gzip integrity check.
+PUBLISHED_MD5_LISTS: dict[str, str] = {
+    r"(?i)^https?://hgdownload[^/]*\.ucsc\.edu/goldenpath/[^/]+/encodeDCC/": "md5sum.txt",
+}
 _COMPRESSION = (".gz", ".bgz", ".bz2", ".xz", ".zip")
 _RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 _USER_AGENT = "genomic-tensors-download/0.1 (+urllib)"
@@ -294,6 +302,24 @@ def parse_sources(sources: Mapping[str, Any] | None) -> dict[str, Source]:
         names[src.filename] = source_id
         parsed[source_id] = src
     return parsed
+
+
+def source_for_location(source_id: str, location: str, *, filename: str | None = None,
+                        md5_lists: Mapping[str, str] | None = None) -> Source:
+    """A :class:`Source` for a file known only by its location (e.g. one of DeepSEA's peak files).
+
+    Its check is ``md5_list`` when ``location`` matches a regex of ``md5_lists`` (default
+    :data:`PUBLISHED_MD5_LISTS`), the list being resolved beside the file, else ``none``.
+    """
+    lists = PUBLISHED_MD5_LISTS if md5_lists is None else md5_lists
+    spec: dict[str, Any] = {"url": location, "filename": filename or _basename(location)}
+    for pattern, list_name in lists.items():
+        if re.search(pattern, location):
+            spec["md5_list"] = list_name
+            break
+    else:
+        spec["none"] = True
+    return Source.from_config(source_id, spec)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -321,3 +321,104 @@ def test_fig2d_renders_tracks_and_a_signed_logo(tmp_path):
     assert len(axes[-1].patches) == 3  # one letter per non-zero base
     jund.write_figure(fig, tmp_path / "d.png", tmp_path / "d.svg")
     assert (tmp_path / "d.png").stat().st_size > 1000
+
+
+# ------------------------------------------------------------------------- one training job, tiny
+@pytest.fixture(scope="module")
+def tiny_tensors(tmp_path_factory):
+    """Labels, DNA (order 2) and DNase tensor files of 3 chromosomes x 24 bins of 100 bp (flank 50)."""
+    from genomic_tensors.dataset import GenomicDataset
+    from genomic_tensors.sequence import Bioseq
+    from genomic_tensors.storage import make_storage
+
+    root = tmp_path_factory.mktemp("jund_tiny")
+    rng = np.random.default_rng(3)
+    chroms, seqs, label_rows = ["chr1", "chr2", "chr3"], {}, []
+    for chrom in chroms:
+        seq = rng.choice(list("ACGT"), size=24 * 100 + 100)
+        for b in range(24):
+            bound = b % 4 == 0
+            if bound:
+                seq[50 + b * 100 + 46 : 50 + b * 100 + 53] = list("TGACTCA")
+            label_rows.append((chrom, 50 + b * 100, 150 + b * 100, float(bound)))
+        seqs[chrom] = "".join(seq)
+    fasta = root / "genome.fa"
+    fasta.write_text("".join(f">{c}\n{s}\n" for c, s in seqs.items()))
+    roi = pd.DataFrame({"chrom": chroms, "start": 50, "end": 50 + 24 * 100})
+    regions = pd.DataFrame(label_rows, columns=["chrom", "start", "end", "y"])
+    y = regions["y"].to_numpy(np.float32)
+    GenomicDataset(regions[["chrom", "start", "end"]], make_storage(y.reshape(-1, 1, 1, 1)),
+                   conditions=["jund"]).save(root / "labels.npz")
+    dnase = rng.poisson(1.0, (len(y), 12, 2, 2)).astype(np.float32) + 3 * y[:, None, None, None]
+    GenomicDataset(regions[["chrom", "start", "end"]], make_storage(dnase), flank=30,
+                   conditions=["roadmap", "encode"]).save(root / "dnase.npz")
+    Bioseq.from_fasta(fasta, roi, binsize=100, flank=50, order=2).save(root / "dna.npz")
+    return root
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        Setting("dna", order=2, dropout=0.2),
+        Setting("dnase", normalization="none", augment="flip"),
+        Setting("combined", order=2, dropout=0.0, normalization="none", augment="flip"),
+    ],
+    ids=["dna", "dnase", "combined"],
+)
+def test_one_training_job_writes_model_history_metrics_and_test_predictions(tiny_tensors, tmp_path,
+                                                                             monkeypatch, setting):
+    import genomic_tensors.dataset as dataset_module
+
+    flipped, swapped = [], []
+    real_flip, real_swap = dataset_module.RandomOrientation, jund.SwapConditions
+
+    def spy_flip(ds, *, seed):
+        flipped.append((ds.shape, seed))
+        return real_flip(ds, seed=seed)
+
+    def spy_swap(ds):
+        swapped.append(len(ds))
+        return real_swap(ds)
+
+    monkeypatch.setattr(dataset_module, "RandomOrientation", spy_flip)
+    monkeypatch.setattr(jund, "SwapConditions", spy_swap)
+    out = {k: tmp_path / f"{k}.{ext}" for k, ext in
+           (("model", "keras"), ("history", "tsv"), ("metrics", "tsv"), ("predictions", "tsv"))}
+    uses = {"dna": ("dna",), "dnase": ("dnase",), "combined": ("dna", "dnase")}[setting.model]
+    rows = jund.train_and_evaluate(
+        setting, labels=tiny_tensors / "labels.npz",
+        **{name: tiny_tensors / f"{name}.npz" for name in uses},
+        replicate=2, seed=1, validation=["chr2"], test=["chr3"], epochs=2, batch_size=16, patience=5,
+        threads=1, model_path=out["model"], history_path=out["history"], metrics_path=out["metrics"],
+        predictions_path=out["predictions"],
+    )
+    assert list(rows["split"]) == ["validation", "test"]
+    assert list(rows["n_total"]) == [24, 24] and list(rows["n_positive"]) == [6, 6]
+    assert rows["replicate"].tolist() == [2, 2]
+    pd.testing.assert_frame_equal(jund.read_metrics(out["metrics"]), rows)
+    assert len(pd.read_csv(out["history"], sep="\t")) == 2
+    predictions = pd.read_csv(out["predictions"], sep="\t")
+    assert tuple(predictions.columns) == jund.PREDICTION_COLUMNS
+    assert set(predictions["chrom"]) == {"chr3"} and len(predictions) == 24
+    assert predictions["prediction"].between(0, 1).all()
+    assert out["model"].stat().st_size > 0
+    # Flips on the training inputs only (both inputs of the combined model, with one seed), the DNase
+    # replicate swap on the test split only.
+    seed = jund.replicate_seed(1, 2)
+    if setting.augment == "flip":
+        assert [s for _, s in flipped] == [seed] * len(uses) and all(shape[0] == 24 for shape, _ in flipped)
+    else:
+        assert flipped == []
+    assert swapped == ([24] if "dnase" in uses else [])
+
+
+def test_a_job_without_its_tensor_or_with_an_empty_split_fails_clearly(tiny_tensors, tmp_path):
+    kwargs = dict(replicate=1, seed=1, epochs=1, batch_size=16, patience=1, model_path=tmp_path / "m.keras",
+                  history_path=tmp_path / "h", metrics_path=tmp_path / "m", predictions_path=tmp_path / "p")
+    with pytest.raises(ValueError, match="a combined model needs the dnase tensor file"):
+        jund.train_and_evaluate(Setting("combined", order=2, dropout=0.0, normalization="none"),
+                                labels=tiny_tensors / "labels.npz", dna=tiny_tensors / "dna.npz",
+                                validation=["chr2"], test=["chr3"], **kwargs)
+    with pytest.raises(ValueError, match="the test split is empty"):
+        jund.train_and_evaluate(Setting("dna", order=2, dropout=0.0), labels=tiny_tensors / "labels.npz",
+                                dna=tiny_tensors / "dna.npz", validation=["chr2"], test=["chr9"], **kwargs)

@@ -328,8 +328,9 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
         frame[col] = frame[col].astype("int64")
     for col in ("dropout", "auprc", "auroc"):
         frame[col] = frame[col].astype("float64")
-    for col in ("model", "normalization", "augment", "split"):
-        frame[col] = frame[col].astype("object")
+    for col in ("model", "normalization", "augment", "split"):  # empty cells are NaN, as read back
+        frame[col] = pd.Series([np.nan if _isna(v) else str(v) for v in frame[col]], index=frame.index,
+                               dtype="object")
     return frame
 
 

@@ -1,0 +1,157 @@
+"""Tests of genomic_tensors.cache (content-addressed cache) and genomic_tensors.progress."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+
+import pytest
+
+import genomic_tensors
+from genomic_tensors import cache as cache_mod
+from genomic_tensors.cache import cache_key, cache_manifest, cached, file_digest
+from genomic_tensors.progress import progress
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    a = tmp_path / "a.bam"
+    a.write_bytes(b"x" * 10_000 + b"tail")
+    b = tmp_path / "b.bed"
+    b.write_text("chr1\t0\t10\n")
+    return a, b
+
+
+class Builder:
+    """Counts builds; saves/loads an int as text."""
+
+    def __init__(self, value=7):
+        self.value = value
+        self.builds = 0
+
+    def build(self):
+        self.builds += 1
+        return self.value
+
+    @staticmethod
+    def save(obj, path):
+        path.write_text(str(obj))
+
+    @staticmethod
+    def load(path):
+        return int(path.read_text())
+
+
+def run(cache_dir, files, params, builder):
+    manifest = {**cache_manifest(files, params), "kind": "Test"}
+    return cached(cache_dir, cache_key(files, params), builder.build, builder.save, builder.load,
+                  suffix=".txt", manifest=manifest, label="test")  # fmt: skip
+
+
+def test_file_digest_streams_the_content(inputs, monkeypatch):
+    a, _ = inputs
+    monkeypatch.setattr(cache_mod, "_CHUNK", 7)  # many chunks
+    cache_mod._DIGESTS.clear()
+    expected = hashlib.blake2b(a.read_bytes(), digest_size=16).hexdigest()
+    assert file_digest(a) == expected
+
+
+def test_key_depends_on_content_params_and_version(inputs, tmp_path, monkeypatch):
+    a, b = inputs
+    key = cache_key([a, b], {"binsize": 200})
+    copy = tmp_path / "elsewhere.bam"
+    copy.write_bytes(a.read_bytes())
+    assert cache_key([copy, b], {"binsize": 200}) == key  # content, not the path
+    assert cache_key([a, b], {"binsize": 100}) != key
+    assert cache_key([b, a], {"binsize": 200}) != key  # order of inputs matters
+    assert cache_key([a, b], {"binsize": 200, "flank": 0}) != key
+    monkeypatch.setattr(genomic_tensors, "__version__", "99.0")
+    assert cache_key([a, b], {"binsize": 200}) != key
+
+
+def test_miss_then_hit(inputs, tmp_path, caplog):
+    builder = Builder()
+    with caplog.at_level(logging.INFO, logger="genomic_tensors"):
+        assert run(tmp_path / "c", inputs, {"k": 1}, builder) == 7
+        assert "cache miss: test building (no cached entry for these inputs)" in caplog.text
+        caplog.clear()
+        assert run(tmp_path / "c", inputs, {"k": 1}, builder) == 7
+    assert builder.builds == 1
+    assert "cache hit: test loaded from" in caplog.text
+    # one entry + one manifest, no temporary leftovers
+    assert sorted(p.suffix for p in (tmp_path / "c").iterdir()) == [".json", ".txt"]
+
+
+def test_changed_parameter_rebuilds_and_says_why(inputs, tmp_path, caplog):
+    builder = Builder()
+    run(tmp_path / "c", inputs, {"binsize": 200}, builder)
+    with caplog.at_level(logging.INFO, logger="genomic_tensors"):
+        run(tmp_path / "c", inputs, {"binsize": 100}, builder)
+    assert builder.builds == 2
+    assert "parameter binsize changed from 200 to 100" in caplog.text
+
+
+def test_changed_input_byte_rebuilds_and_says_why(inputs, tmp_path, caplog):
+    a, b = inputs
+    builder = Builder()
+    run(tmp_path / "c", inputs, {}, builder)
+    data = bytearray(a.read_bytes())
+    data[5000] ^= 1
+    a.write_bytes(bytes(data))
+    with caplog.at_level(logging.INFO, logger="genomic_tensors"):
+        run(tmp_path / "c", inputs, {}, builder)
+    assert builder.builds == 2
+    assert f"input {a} changed" in caplog.text
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "manifest"])
+def test_damaged_entry_rebuilds(inputs, tmp_path, caplog, damage):
+    builder = Builder(value=123456)
+    run(tmp_path / "c", inputs, {}, builder)
+    entry = next((tmp_path / "c").glob("*.txt"))
+    if damage == "flip":
+        entry.write_text("123457")  # same size, one changed byte
+    elif damage == "truncate":
+        entry.write_text("12")
+    else:
+        entry.with_suffix(".json").write_text("{not json")
+    with caplog.at_level(logging.WARNING, logger="genomic_tensors"):
+        assert run(tmp_path / "c", inputs, {}, builder) == 123456
+    assert builder.builds == 2
+    assert "is damaged" in caplog.text and "rebuilding" in caplog.text
+    record = json.loads(entry.with_suffix(".json").read_text())
+    assert record["manifest"]["kind"] == "Test"
+
+
+def test_load_failure_counts_as_damage(inputs, tmp_path, caplog):
+    builder = Builder()
+    key = cache_key(inputs, {})
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / f"{key}.txt").write_text("not an int")  # no manifest: checksum unknown
+    with caplog.at_level(logging.WARNING, logger="genomic_tensors"):
+        value = cached(tmp_path / "c", key, builder.build, builder.save, builder.load, suffix=".txt")
+    assert value == 7 and builder.builds == 1
+    assert "failed to load (ValueError" in caplog.text
+
+
+def test_failed_build_or_save_leaves_nothing(inputs, tmp_path):
+    def bad_save(obj, path):
+        path.write_text("partial")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        cached(tmp_path / "c", "k1", lambda: 1, bad_save, Builder.load, suffix=".txt")
+    assert list((tmp_path / "c").iterdir()) == []
+
+
+# ---------------------------------------------------------------------------------- progress
+def test_progress_logs_without_terminal(caplog):
+    with caplog.at_level(logging.INFO, logger="genomic_tensors"):
+        items = list(progress(["chr1", "chr2"], desc="reading x.bam", tty=False))
+    assert items == ["chr1", "chr2"]
+    assert "reading x.bam: 1/2 chr1" in caplog.text and "reading x.bam: 2/2 chr2" in caplog.text
+
+
+def test_progress_bar_on_terminal(capsys):
+    assert list(progress(iter(range(3)), total=3, desc="bins", tty=True)) == [0, 1, 2]

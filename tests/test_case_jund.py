@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import math
+from pathlib import Path
 
 import matplotlib
 
@@ -422,3 +423,48 @@ def test_a_job_without_its_tensor_or_with_an_empty_split_fails_clearly(tiny_tens
     with pytest.raises(ValueError, match="the test split is empty"):
         jund.train_and_evaluate(Setting("dna", order=2, dropout=0.0), labels=tiny_tensors / "labels.npz",
                                 dna=tiny_tensors / "dna.npz", validation=["chr2"], test=["chr9"], **kwargs)
+
+
+def test_unknown_dnase_normalization_is_refused():
+    with pytest.raises(ValueError, match="unknown DNase normalization 'log'"):
+        jund.normalize_dnase(np.zeros((1, 2, 2, 2)), "log")
+    counts = np.ones((1, 2, 2, 2))
+    assert jund.normalize_dnase(counts, "none") is counts
+
+
+# ------------------------------------------------------------------- the paper's plan (dry run)
+def test_paper_config_plans_the_papers_training_grid(repo, tmp_path):
+    """`snakemake -n` on config/config.yaml (no network): 30 DNA, 30 DNase and 5 combined jobs."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    import yaml
+
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "snakemake"), "-n", "--snakefile", str(repo / "workflow" / "Snakefile"),
+         "--configfile", str(repo / "config" / "config.yaml"), "--directory", str(tmp_path), "--quiet", "rules"],
+        capture_output=True, text=True, timeout=300, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    counts = {m[1]: int(m[2]) for m in re.finditer(r"^(jund_\w+)\s+(\d+)\s*$", result.stdout, re.M)}
+    assert counts["jund_train_dna"] == 30
+    assert counts["jund_train_dnase"] == 30
+    assert counts["jund_train_combined"] == 5
+    assert counts["jund_dna_tensor"] == 3 and counts["jund_dnase_tensor"] == 3
+    assert counts["jund_dnase_counts"] == counts["jund_labels"] == counts["jund_metrics"] == 1
+    assert counts["jund_export_predictions"] == 3
+    for panel in ("fig2a", "fig2b", "fig2c", "fig2d"):
+        assert counts[f"jund_{panel}"] == 1
+    # The paper's hyper-parameters (EXPERIMENTS.md, case 1).
+    paper = yaml.safe_load((repo / "config" / "config.yaml").read_text())["jund"]
+    assert paper["validation"] == ["chr2"] and paper["test"] == ["chr3"] and paper["replicates"] == 5
+    assert paper["roi"] == {"extend": 10000, "binsize": 200}
+    assert paper["dna"] == {"flank": 150, "orders": [1, 2, 3], "dropout": [0.0, 0.2], "epochs": 30,
+                            "batch_size": 64}
+    assert {k: paper["dnase_model"][k] for k in ("flank", "resolution", "epochs", "batch_size")} == {
+        "flank": 450, "resolution": 50, "epochs": 30, "batch_size": 64}
+    assert paper["combined"]["order"] == 3 and paper["combined"]["epochs"] == 100
+    assert paper["combined"]["augment"] == "flip"
+    assert paper["locus"]["region"] == "chr3:2,353,000-2,357,000"

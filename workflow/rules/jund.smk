@@ -108,6 +108,7 @@ rule jund_labels:
 rule jund_dna_tensor:
     input:
         fasta=genome_fasta(jund_cfg("genome")),
+        fai=genome_fai(jund_cfg("genome")),
         roi=f"{JUND}/roi/roi.bed",
     output:
         f"{JUND}/data/dna_order{{jund_order}}.npz",

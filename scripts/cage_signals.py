@@ -10,10 +10,11 @@ logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %
 
 from genomic_tensors.cases.cage import promoter_signals
 
+# The inputs cage and dnase are [bam, bai] pairs.
 table = promoter_signals(
     snakemake.input.promoters,
-    cage_bam=snakemake.input.cage,
-    dnase_bam=snakemake.input.dnase,
+    cage_bam=snakemake.input.cage[0],
+    dnase_bam=snakemake.input.dnase[0],
     h3k4me3_bigwig=snakemake.input.h3k4me3,
     flanks=snakemake.params.flanks,
 )

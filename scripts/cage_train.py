@@ -18,7 +18,7 @@ from genomic_tensors.cases.cage import train_fold
 
 train_fold(
     snakemake.input.signals,
-    snakemake.input.get("fasta"),
+    snakemake.input.get("fasta") or None,  # none for the chromatin model
     run=snakemake.wildcards.cage_run,
     fold=snakemake.wildcards.cage_fold,
     test=snakemake.params.test,

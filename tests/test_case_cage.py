@@ -577,3 +577,26 @@ def test_train_fold_dna_order2(tmp_path):
     assert (row.loc[0, "model"], row.loc[0, "order"], row.loc[0, "n_test"]) == ("dna", 2, 20)
     model = pytest.importorskip("keras").saving.load_model(tmp_path / "dna" / "model.keras")
     assert model.inputs[0].shape[1:] == (900, 16)  # 201 + 2 x 350 = 901 bp, order 2
+
+
+# ------------------------------------------------------------------------------------ workflow helpers
+def test_figure_model_and_title():
+    cfg = {"orders": [1, 2, 3], "folds": ["chr2", "chr3"], "figure_fold": "chr3", "test": ["chr1"]}
+    assert cage.figure_model(cfg) == ("combined_order3", "chr3")
+    assert cage.figure_title(cfg) == "combined order3, validation chr3, test chr1"
+    # Without order 3 the highest order; without figure_fold the first fold.
+    assert cage.figure_model({"orders": [1, 2], "folds": ["chr4", "chr5"]}) == ("combined_order2", "chr4")
+    with pytest.raises(ValueError, match=r"cage.figure_fold 'chr9' is not one of cage.folds \['chr2'\]"):
+        cage.figure_model({"orders": [1], "folds": ["chr2"], "figure_fold": "chr9"})
+    with pytest.raises(ValueError, match="cage.folds is empty"):
+        cage.figure_model({"orders": [1], "folds": []})
+
+
+def test_workflow_targets():
+    targets = cage.workflow_targets()
+    assert targets == [
+        "results/cage/metrics.tsv", "results/tables/table1.tsv", "results/tables/table1.md",
+        "results/figures/fig4.png", "results/figures/fig4.svg",
+    ]
+    targets.append("x")  # a copy: callers cannot change the module's list
+    assert "x" not in cage.workflow_targets()

@@ -48,6 +48,8 @@ __all__ = [
     "Run",
     "collect_metrics",
     "fig4",
+    "figure_model",
+    "figure_title",
     "fold_masks",
     "ols_fit",
     "parse_run",
@@ -59,6 +61,7 @@ __all__ = [
     "table1_markdown",
     "train_fold",
     "write_fig4",
+    "workflow_targets",
     "write_table1",
 ]
 
@@ -158,6 +161,46 @@ def planned_runs(orders: Sequence[int]) -> list[Run]:
 def run_seed(seed: int, run: str, fold: str) -> int:
     """A seed for one job derived from the config seed, the run name and the fold (stable across runs)."""
     return (int(seed) * 1_000_003 + zlib.crc32(f"{run}/{fold}".encode())) % (2**31 - 1)
+
+
+WORKFLOW_TARGETS = [
+    "results/cage/metrics.tsv",
+    "results/tables/table1.tsv",
+    "results/tables/table1.md",
+    "results/figures/fig4.png",
+    "results/figures/fig4.svg",
+]
+
+
+def workflow_targets() -> list[str]:
+    """The final outputs of case 3 (``rule all`` requests them when the case is enabled)."""
+    return list(WORKFLOW_TARGETS)
+
+
+def figure_model(cfg: Mapping) -> tuple[str, str]:
+    """(run, fold) of the Fig. 4 model from the ``cage`` config section: the combined model at order 3
+    (else the highest configured order) of ``figure_fold`` (default: the first fold).
+
+    >>> figure_model({"orders": [1, 2, 3], "folds": ["chr2", "chr3"], "figure_fold": "chr3"})
+    ('combined_order3', 'chr3')
+    """
+    folds = list(cfg["folds"])
+    if not folds:
+        raise ValueError("cage.folds is empty: give at least one validation chromosome")
+    fold = cfg.get("figure_fold", folds[0])
+    if fold not in folds:
+        raise ValueError(f"cage.figure_fold {fold!r} is not one of cage.folds {folds}")
+    orders = list(cfg["orders"])
+    if not orders:
+        raise ValueError("cage.orders is empty: give at least one DNA order (1, 2 or 3)")
+    order = 3 if 3 in orders else max(orders)
+    return Run("combined", order).name, fold
+
+
+def figure_title(cfg: Mapping) -> str:
+    """Panel title of Fig. 4, e.g. ``combined order3, validation chr2, test chr1``."""
+    run, fold = figure_model(cfg)
+    return f"{run.replace('_', ' ')}, validation {fold}, test {', '.join(cfg['test'])}"
 
 
 # ------------------------------------------------------------------------------------- signals, splits

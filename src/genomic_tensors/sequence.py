@@ -217,13 +217,20 @@ def _open_fasta(path: str | Path) -> pysam.FastaFile:
         logger.info("no index %s; creating it", fai)
         try:
             pysam.faidx(str(path))
-        except pysam.SamtoolsError as err:
-            raise ValueError(
-                f"cannot index {path} ({str(err).strip()[:200]}). A compressed FASTA must be "
-                f"bgzip-compressed: run `gunzip -c {path.name} | bgzip > genome.fa.gz && samtools "
-                f"faidx genome.fa.gz`, or decompress it; a read-only folder needs the .fai made "
-                f"elsewhere (`samtools faidx`)."
-            ) from None
+        except pysam.SamtoolsError:
+            with open(path, "rb") as handle:
+                compressed = handle.read(2) == b"\x1f\x8b"
+            if compressed:
+                hint = (
+                    f"a compressed FASTA must be bgzip-compressed: run `gunzip -c {path.name} | "
+                    f"bgzip > genome.fa.gz && samtools faidx genome.fa.gz`, or decompress it"
+                )
+            else:
+                hint = (
+                    "samtools faidx needs the lines of each sequence to have equal length (the "
+                    "last may be shorter) and a writable folder for the .fai"
+                )
+            raise ValueError(f"cannot index {path}: {hint}") from None
     try:
         return pysam.FastaFile(str(path))
     except (OSError, ValueError) as err:
@@ -442,9 +449,10 @@ class Bioseq(GenomicDataset):
         }  # fmt: skip
         manifest = {**cache_manifest(files, params), "kind": "Bioseq"}
         suffix = ".h5" if storage == "hdf5" else ".npz"
-        return cached(
+        key = cache_key(files, params)
+        seq = cached(
             cache_dir,
-            cache_key(files, params),
+            key,
             build,
             lambda obj, path: obj.save(path),
             lambda path: cls.load(path, lazy=True),
@@ -452,6 +460,10 @@ class Bioseq(GenomicDataset):
             manifest=manifest,
             label=f"Bioseq {Path(fasta).name}",
         )
+        if storage == "hdf5" and isinstance(seq._buffer, np.ndarray):
+            # just built: serve the bases from the cache entry on disk, as a hit would
+            seq = cls.load(Path(cache_dir) / f"{key}{suffix}", lazy=True)
+        return seq  # type: ignore[return-value]
 
     @classmethod
     def _build(

@@ -316,6 +316,11 @@ def test_split_bins_blockwise_seeded() -> None:
         bins, seed=s, **kwargs).validation.itertuples())) for s in range(6)}
     assert len(others) > 1  # the seed matters
     assert split.train["start"].groupby(split.train["chrom"]).is_monotonic_increasing.all()
+    four = recipes.split_bins(bins[bins["start"] < 2000], test_chroms=[], block_size=10)
+    assert len(four.validation) in (5, 10) and len(four.train) + len(four.validation) == 35
+    assert four.validation["chrom"].nunique() == 1  # one whole block of the four
+    single = recipes.split_bins(bins.iloc[:5], test_chroms=[], block_size=10)
+    assert len(single.train) == 5 and single.validation.empty  # training keeps the only block
     with pytest.raises(ValueError, match="0 < validation_fraction < 1"):
         recipes.split_bins(bins, test_chroms=[], validation_fraction=1.0)
 

@@ -532,8 +532,9 @@ def split_bins(bins: pd.DataFrame, *, test_chroms: Sequence[str], validation_fra
     genome grid, ``block_size`` bins long (``[k * block_size * binsize, (k+1) * block_size *
     binsize)`` on each chromosome), so that neighbouring bins, whose context windows overlap, stay
     together. The blocks are shuffled with ``numpy.random.default_rng(seed)`` and drawn into the
-    validation set until it holds at least ``validation_fraction`` of the non-test bins (at least
-    one block stays for training); the rest is training. Same input and seed, same split.
+    validation set until it holds at least ``validation_fraction`` of the non-test bins; the rest
+    is training. At least one block stays for training (a single block gives an empty validation
+    set). Same input and seed, same split.
     """
     if not 0 < validation_fraction < 1 or block_size < 1:
         raise ValueError("split_bins: need 0 < validation_fraction < 1 and block_size >= 1, got "
@@ -551,7 +552,7 @@ def split_bins(bins: pd.DataFrame, *, test_chroms: Sequence[str], validation_fra
         order = np.random.default_rng(seed).permutation(n_blocks)
         reached = np.cumsum(counts[order]) >= validation_fraction * len(rest)
         take = int(np.argmax(reached)) + 1 if reached.any() else n_blocks
-        take = min(take, max(n_blocks - 1, 0)) if n_blocks > 1 else take
+        take = min(take, n_blocks - 1)  # training keeps at least one block
         validation_mask = np.isin(codes, order[:take])
     chroms = list(dict.fromkeys(bins["chrom"]))
     return Split(_genome_sort(rest[~validation_mask], chroms),

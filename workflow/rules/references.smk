@@ -1,60 +1,80 @@
-# References and regions of interest: genomes (decompressed, faidx, chrom sizes, blacklist), the JunD ROI
-# (case 1), protein-coding promoters (case 3), and DeepSEA's feature table (a checkpoint: the per-feature
+# The rules of the data stage: downloads of every source (verified; see sources.smk for the config checks
+# and input functions), BAM indexes, genomes (decompressed, faidx, chrom sizes, blacklist), the JunD ROI
+# (case 1), protein-coding promoters (case 3), DeepSEA's feature table (a checkpoint: the per-feature
 # downloads are known only once the list is read) and region splits (case 2). Recipes and conventions:
-# genomic_tensors.recipes.
+# genomic_tensors.download and genomic_tensors.recipes.
+#
+# Downloads are local rules (they run where Snakemake runs, e.g. the cluster head node), and each holds one
+# unit of the `downloads` resource: `--resources downloads=4` caps parallel transfers (the profiles set it).
+# An interrupted transfer keeps <file>.part and resumes with an HTTP Range request on the next run.
 
 
-def _section(case, *keys, default=None):
-    node = config.get(case, {})
-    for key in keys:
-        if not isinstance(node, dict) or key not in node:
-            return default
-        node = node[key]
-    return node
+# ------------------------------------------------------------------------------------------ downloads
+localrules:
+    download_source,
+    download_deepsea_feature,
 
 
-def _blacklist_input(wildcards):
-    source_id = config["genomes"][wildcards.genome].get("blacklist")
-    return {"blacklist": source_path(source_id)} if source_id else {}
+rule download_source:
+    input:
+        _download_input,
+    output:
+        f"{DOWNLOADS}/{{filename}}",
+    log:
+        "logs/downloads/{filename}.log",
+    wildcard_constraints:
+        filename=_one_of(SOURCE_BY_FILE),
+    conda:
+        "../../envs/data.yaml"
+    resources:
+        downloads=1,
+    params:
+        source_id=lambda w: SOURCE_BY_FILE[w.filename].id,
+        spec=lambda w: SOURCE_BY_FILE[w.filename].to_config(),
+        encode_portal=ENCODE_PORTAL,
+    script:
+        "../../scripts/download.py"
 
 
-def _used_genomes():
-    return sorted({config[case]["genome"] for case in ("jund", "deepsea", "cage") if case_enabled(case)})
+rule download_deepsea_feature:
+    input:
+        _feature_input,
+    output:
+        f"{DEEPSEA_DOWNLOADS}/{{feature_file}}",
+    log:
+        "logs/downloads/deepsea/{feature_file}.log",
+    wildcard_constraints:
+        feature_file="[^/]+",
+    conda:
+        "../../envs/data.yaml"
+    resources:
+        downloads=1,
+    params:
+        source_id=lambda w: _feature_source(w.feature_file).id,
+        spec=lambda w: _feature_source(w.feature_file).to_config(),
+        encode_portal=ENCODE_PORTAL,
+    script:
+        "../../scripts/download.py"
 
 
-def _used_sources():
-    """Source ids the enabled cases and their genomes read, in a stable order."""
-    ids = []
-    for genome in _used_genomes():
-        ids += [config["genomes"][genome][key] for key in ("fasta", "blacklist") if key in config["genomes"][genome]]
-    if case_enabled("jund"):
-        ids += [config["jund"]["peaks"], *config["jund"]["dnase"].values()]
-    if case_enabled("cage"):
-        ids += [config["cage"][key] for key in ("annotation", "cage", "dnase", "h3k4me3")]
-    if case_enabled("deepsea"):
-        ids += [config["deepsea"][key] for key in ("feature_list", "tf_bins") if key in config["deepsea"]]
-    return list(dict.fromkeys(ids))
-
-
-def references_targets():
-    """Downloads, BAM indexes, genome files and ROIs of the enabled cases (part of `rule all`)."""
-    targets = []
-    for source_id in _used_sources():
-        path = source_path(source_id)
-        targets += bam_with_index(source_id) if path.endswith(".bam") else [path]
-    for genome in _used_genomes():
-        targets += [genome_fasta(genome), genome_fai(genome), genome_sizes(genome), genome_blacklist(genome)]
-    if case_enabled("jund"):
-        targets += ["results/jund/roi/peaks.merged.bed", "results/jund/roi/roi.bed"]
-    if case_enabled("cage"):
-        targets += ["results/cage/roi/promoters.bed"]
-    if case_enabled("deepsea"):
-        targets += ["results/deepsea/features.tsv"]
-        targets += expand("results/deepsea/regions/{split}.bed", split=["train", "validation", "test"])
-    return targets
-
-
-GENOME_NAMES = _one_of(config.get("genomes", {}))
+rule index_bam:
+    input:
+        f"{DOWNLOADS}/{{name}}.bam",
+    output:
+        f"{DOWNLOADS}/{{name}}.bam.bai",
+    log:
+        "logs/downloads/{name}.bam.bai.log",
+    wildcard_constraints:
+        name="[^/]+",
+    conda:
+        "../../envs/data.yaml"
+    threads: 4
+    resources:
+        # samtools index streams the BAM: little memory, a few minutes for a 3.5-GB BAM.
+        mem_mb=1000,
+        runtime=60,
+    shell:
+        "samtools index -@ {threads} {input} {output} 2> {log}"
 
 
 # ------------------------------------------------------------------------------------------ genomes
@@ -67,10 +87,10 @@ rule genome_fasta:
         "logs/genomes/{genome}/genome_fasta.log",
     wildcard_constraints:
         genome=GENOME_NAMES,
-    resources:
-        runtime=60,
     conda:
         "../../envs/data.yaml"
+    resources:
+        runtime=60,
     script:
         "../../scripts/prepare_genome.py"
 
@@ -99,6 +119,8 @@ rule genome_chrom_sizes:
         "logs/genomes/{genome}/chrom_sizes.log",
     wildcard_constraints:
         genome=GENOME_NAMES,
+    conda:
+        "../../envs/data.yaml"
     shell:
         "cut -f1,2 {input} > {output} 2> {log}"
 
@@ -132,11 +154,11 @@ if "jund" in config:
             roi="results/jund/roi/roi.bed",
         log:
             "logs/jund/roi.log",
+        conda:
+            "../../envs/data.yaml"
         params:
             extension=_section("jund", "roi", "extend", default=10000),
             binsize=_section("jund", "roi", "binsize", default=200),
-        conda:
-            "../../envs/data.yaml"
         script:
             "../../scripts/prepare_jund_roi.py"
 
@@ -152,11 +174,13 @@ if "cage" in config:
             "results/cage/roi/promoters.bed",
         log:
             "logs/cage/promoters.log",
-        params:
-            upstream=_section("cage", "promoter", "upstream", default=200),
-            gene_type=_section("cage", "promoter", "gene_type", default="protein_coding"),
         conda:
             "../../envs/data.yaml"
+        params:
+            upstream=_section("cage", "promoter", "upstream", default=200),
+            gene_type=_section(
+                "cage", "promoter", "gene_type", default="protein_coding"
+            ),
         script:
             "../../scripts/prepare_promoters.py"
 
@@ -171,27 +195,23 @@ if "deepsea" in config:
             "results/deepsea/features.tsv",
         log:
             "logs/deepsea/features.log",
+        conda:
+            "../../envs/data.yaml"
         params:
             # Relative lines of the list are resolved beside the list's own location (URL or path).
             base=SOURCES[config["deepsea"]["feature_list"]].url,
             categories=_section(
                 "deepsea",
                 "categories",
-                default={"DNase": "wgEncodeAwgDnaseUniform", "TF": "wgEncodeAwgTfbsUniform", "Histone": "narrowPeak/E[0-9]+-H"},
+                default={
+                    "DNase": "wgEncodeAwgDnaseUniform",
+                    "TF": "wgEncodeAwgTfbsUniform",
+                    "Histone": "narrowPeak/E[0-9]+-H",
+                },
             ),
             download_dir=DEEPSEA_DOWNLOADS,
-        conda:
-            "../../envs/data.yaml"
         script:
             "../../scripts/prepare_deepsea_features.py"
-
-    def _deepsea_region_inputs(wildcards):
-        inputs = {"sizes": genome_sizes(config["deepsea"]["genome"])}
-        if config["deepsea"].get("tf_bins"):
-            inputs["bins"] = source_path(config["deepsea"]["tf_bins"])
-        else:
-            inputs["peaks"] = deepsea_tf_paths(wildcards)
-        return inputs
 
     rule deepsea_regions:
         input:
@@ -202,13 +222,13 @@ if "deepsea" in config:
             test="results/deepsea/regions/test.bed",
         log:
             "logs/deepsea/regions.log",
-        params:
-            regions=_section("deepsea", "regions", default={}),
+        conda:
+            "../../envs/data.yaml"
         resources:
             # One boolean per 200-bp grid bin of the genome (~15 MB for hg19) plus one peak file at a time.
             mem_mb=4000,
             runtime=120,
-        conda:
-            "../../envs/data.yaml"
+        params:
+            regions=_section("deepsea", "regions", default={}),
         script:
             "../../scripts/prepare_deepsea_regions.py"

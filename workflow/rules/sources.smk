@@ -1,11 +1,9 @@
 # Sources: every input file by id (config `sources`), fetched into resources/downloads/<id><ext> and
 # verified (ENCODE portal metadata, published md5 lists, or a checksum in the config) before it gets its
 # final name. A source whose url is a local path (the demo world, a user's own files) is hard-linked or
-# copied by the same rule, with that path as the rule's input.
-#
-# Downloads are local rules (they run where Snakemake runs, e.g. the cluster head node) and each holds one
-# unit of the `downloads` resource: `--resources downloads=4` caps parallel transfers (profiles set it).
-# Interrupted transfers keep <file>.part and resume with an HTTP Range request on the next run.
+# copied by the same download job, with that path as the job's input. This file holds the load-time checks
+# of the config and the input functions the case rules call (source_path, genome_fasta, bam_with_index,
+# deepsea_feature_paths, ...); the rules themselves are in references.smk.
 import re
 
 import pandas as pd
@@ -26,7 +24,11 @@ def _check_config_sources():
     """Every source id named by `genomes` and the case sections must be a key of `sources`."""
     refs = []
     for genome, spec in config.get("genomes", {}).items():
-        refs += [(f"genomes.{genome}.{key}", spec[key]) for key in ("fasta", "blacklist") if key in spec]
+        refs += [
+            (f"genomes.{genome}.{key}", spec[key])
+            for key in ("fasta", "blacklist")
+            if key in spec
+        ]
     for case, keys in (
         ("jund", ("peaks", "dnase")),
         ("cage", ("annotation", "cage", "dnase", "h3k4me3")),
@@ -74,7 +76,9 @@ def bam_with_index(source_id):
 
 def _genome(genome):
     if genome not in config.get("genomes", {}):
-        raise ValueError(f"unknown genome '{genome}'; config `genomes` has: {', '.join(config.get('genomes', {}))}")
+        raise ValueError(
+            f"unknown genome '{genome}'; config `genomes` has: {', '.join(config.get('genomes', {}))}"
+        )
     return f"{GENOMES_DIR}/{genome}"
 
 
@@ -117,8 +121,12 @@ def _feature_source(filename):
     table = deepsea_feature_table()
     row = table[table["path"] == f"{DEEPSEA_DOWNLOADS}/{filename}"]
     if row.empty:
-        raise ValueError(f"{DEEPSEA_DOWNLOADS}/{filename} is not a file of the DeepSEA feature table")
-    return gt_download.source_for_location(row["feature"].iloc[0], row["url"].iloc[0], filename=filename)
+        raise ValueError(
+            f"{DEEPSEA_DOWNLOADS}/{filename} is not a file of the DeepSEA feature table"
+        )
+    return gt_download.source_for_location(
+        row["feature"].iloc[0], row["url"].iloc[0], filename=filename
+    )
 
 
 def _download_input(wildcards):
@@ -136,69 +144,87 @@ def _one_of(names):
     return "|".join(re.escape(n) for n in sorted(names)) if names else "(?!)"
 
 
-# ------------------------------------------------------------------------------------------ rules
-localrules:
-    download_source,
-    download_deepsea_feature,
+# ------------------------------------------------------------------- targets and reference inputs
+def _section(case, *keys, default=None):
+    node = config.get(case, {})
+    for key in keys:
+        if not isinstance(node, dict) or key not in node:
+            return default
+        node = node[key]
+    return node
 
 
-rule download_source:
-    output:
-        f"{DOWNLOADS}/{{filename}}",
-    input:
-        _download_input,
-    log:
-        "logs/downloads/{filename}.log",
-    wildcard_constraints:
-        filename=_one_of(SOURCE_BY_FILE),
-    resources:
-        downloads=1,
-    params:
-        source_id=lambda w: SOURCE_BY_FILE[w.filename].id,
-        spec=lambda w: SOURCE_BY_FILE[w.filename].to_config(),
-        encode_portal=ENCODE_PORTAL,
-    conda:
-        "../../envs/data.yaml"
-    script:
-        "../../scripts/download.py"
+def _blacklist_input(wildcards):
+    source_id = config["genomes"][wildcards.genome].get("blacklist")
+    return {"blacklist": source_path(source_id)} if source_id else {}
 
 
-rule download_deepsea_feature:
-    output:
-        f"{DEEPSEA_DOWNLOADS}/{{feature_file}}",
-    input:
-        _feature_input,
-    log:
-        "logs/downloads/deepsea/{feature_file}.log",
-    wildcard_constraints:
-        feature_file="[^/]+",
-    resources:
-        downloads=1,
-    params:
-        source_id=lambda w: _feature_source(w.feature_file).id,
-        spec=lambda w: _feature_source(w.feature_file).to_config(),
-        encode_portal=ENCODE_PORTAL,
-    conda:
-        "../../envs/data.yaml"
-    script:
-        "../../scripts/download.py"
+def _used_genomes():
+    return sorted(
+        {
+            config[case]["genome"]
+            for case in ("jund", "deepsea", "cage")
+            if case_enabled(case)
+        }
+    )
 
 
-rule index_bam:
-    input:
-        f"{DOWNLOADS}/{{name}}.bam",
-    output:
-        f"{DOWNLOADS}/{{name}}.bam.bai",
-    log:
-        "logs/downloads/{name}.bam.bai.log",
-    wildcard_constraints:
-        name="[^/]+",
-    threads: 4
-    resources:
-        # samtools index streams the BAM: little memory, a few minutes for a 3.5-GB BAM.
-        mem_mb=1000,
-        runtime=60,
-    conda:
-        "../../envs/data.yaml"
-    shell:
-        "samtools index -@ {threads} {input} {output} 2> {log}"
+def _used_sources():
+    """Source ids the enabled cases and their genomes read, in a stable order."""
+    ids = []
+    for genome in _used_genomes():
+        ids += [
+            config["genomes"][genome][key]
+            for key in ("fasta", "blacklist")
+            if key in config["genomes"][genome]
+        ]
+    if case_enabled("jund"):
+        ids += [config["jund"]["peaks"], *config["jund"]["dnase"].values()]
+    if case_enabled("cage"):
+        ids += [
+            config["cage"][key] for key in ("annotation", "cage", "dnase", "h3k4me3")
+        ]
+    if case_enabled("deepsea"):
+        ids += [
+            config["deepsea"][key]
+            for key in ("feature_list", "tf_bins")
+            if key in config["deepsea"]
+        ]
+    return list(dict.fromkeys(ids))
+
+
+def references_targets():
+    """Downloads, BAM indexes, genome files and ROIs of the enabled cases (part of `rule all`)."""
+    targets = []
+    for source_id in _used_sources():
+        path = source_path(source_id)
+        targets += bam_with_index(source_id) if path.endswith(".bam") else [path]
+    for genome in _used_genomes():
+        targets += [
+            genome_fasta(genome),
+            genome_fai(genome),
+            genome_sizes(genome),
+            genome_blacklist(genome),
+        ]
+    if case_enabled("jund"):
+        targets += ["results/jund/roi/peaks.merged.bed", "results/jund/roi/roi.bed"]
+    if case_enabled("cage"):
+        targets += ["results/cage/roi/promoters.bed"]
+    if case_enabled("deepsea"):
+        targets += ["results/deepsea/features.tsv"]
+        targets += expand(
+            "results/deepsea/regions/{split}.bed", split=["train", "validation", "test"]
+        )
+    return targets
+
+
+GENOME_NAMES = _one_of(config.get("genomes", {}))
+
+
+def _deepsea_region_inputs(wildcards):
+    inputs = {"sizes": genome_sizes(config["deepsea"]["genome"])}
+    if config["deepsea"].get("tf_bins"):
+        inputs["bins"] = source_path(config["deepsea"]["tf_bins"])
+    else:
+        inputs["peaks"] = deepsea_tf_paths(wildcards)
+    return inputs

@@ -130,7 +130,9 @@ def test_load_failure_counts_as_damage(inputs, tmp_path, caplog):
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / f"{key}.txt").write_text("not an int")  # no manifest: checksum unknown
     with caplog.at_level(logging.WARNING, logger="genomic_tensors"):
-        value = cached(tmp_path / "c", key, builder.build, builder.save, builder.load, suffix=".txt")
+        value = cached(
+            tmp_path / "c", key, builder.build, builder.save, builder.load, suffix=".txt"
+        )
     assert value == 7 and builder.builds == 1
     assert "failed to load (ValueError" in caplog.text
 

@@ -24,7 +24,9 @@ CHROMS = ["chr1", "chr1", "chr2", "chr3", "chr1", "chr2"]
 def make(kind="ndarray", n=6, positions=4, strands=2):
     regions = pd.DataFrame({"chrom": CHROMS[:n], "start": np.arange(n) * 10,
                             "end": np.arange(n) * 10 + positions, "strand": "+"})  # fmt: skip
-    values = np.arange(n * positions * strands * 1, dtype=np.float32).reshape(n, positions, strands, 1)
+    values = np.arange(n * positions * strands * 1, dtype=np.float32).reshape(
+        n, positions, strands, 1
+    )
     return GenomicDataset(regions, make_storage(values, kind), flank=3, conditions=["c"]), values
 
 
@@ -69,7 +71,9 @@ def test_regions_windows_and_constructor_errors():
     assert ds.regions["start"].tolist() == [0, 10, 20, 30, 40, 50]
     assert ds.windows[["start", "end"]].values[1].tolist() == [7, 17]  # flank 3 on each side
     regions = pd.DataFrame({"chrom": ["a"], "start": [0], "end": [5]})
-    assert GenomicDataset(regions, make_storage(np.zeros((1, 5)))).regions["strand"].tolist() == ["."]
+    assert GenomicDataset(regions, make_storage(np.zeros((1, 5)))).regions["strand"].tolist() == [
+        "."
+    ]
     with pytest.raises(ValueError, match="storage holds 2 samples but there are 1 regions"):
         GenomicDataset(regions, make_storage(np.zeros((2, 5))))
     with pytest.raises(ValueError, match=r"regions lack the column\(s\) \['end'\]"):

@@ -43,7 +43,10 @@ def test_bed3_defaults_and_dtypes(tmp_path):
 
 
 def test_bed6_with_headers_gzipped(tmp_path):
-    text = "# comment\ntrack name=x\nbrowser position chr1\nchr1\t0\t100\tpeak1\t7.5\t-\nchr1\t200\t300\tpeak2\t.\t+\n"
+    text = (
+        "# comment\ntrack name=x\nbrowser position chr1\n"
+        "chr1\t0\t100\tpeak1\t7.5\t-\nchr1\t200\t300\tpeak2\t.\t+\n"
+    )
     frame = read_regions(write(tmp_path / "a.bed.gz", text, compress=True))
     assert frame["name"].tolist() == ["peak1", "peak2"]
     assert frame["score"].iloc[0] == 7.5 and np.isnan(frame["score"].iloc[1])
@@ -65,10 +68,19 @@ def test_narrowpeak_columns(tmp_path):
     ("text", "match"),
     [
         ("chr1\t0\t10\nchr1\tabc\t20\n", r"a\.bed, line 2: start and end must be integers"),
-        ("chr1\t0\t10\nchr1\t20\n", r"line 2: expected at least 3 tab-separated BED columns, found 2"),
+        (
+            "chr1\t0\t10\nchr1\t20\n",
+            r"line 2: expected at least 3 tab-separated BED columns, found 2",
+        ),
         ("track x\nchr1\t0\t10\nchr1\t30\t20\n", r"line 3: expected 0 <= start < end"),
-        ("chr1\t0\t10\tn\t0\t+\nchr1\t0\t10\tn\t0\t*\n", r"line 2: strand must be '\+', '-' or '\.', found '\*'"),
-        ("chr1\t0\t10\tn\t0\t+\nchr1\t0\t10\n", r"line 2: found 3 columns, the lines before have 6"),
+        (
+            "chr1\t0\t10\tn\t0\t+\nchr1\t0\t10\tn\t0\t*\n",
+            r"line 2: strand must be '\+', '-' or '\.', found '\*'",
+        ),
+        (
+            "chr1\t0\t10\tn\t0\t+\nchr1\t0\t10\n",
+            r"line 2: found 3 columns, the lines before have 6",
+        ),
         ("chr1\t0\t10\tn\tx\t+\n", r"line 1: score must be a number, found 'x'"),
         ("chr1\t-5\t10\n", r"line 1: expected 0 <= start < end, found start=-5"),
     ],
@@ -114,10 +126,18 @@ def test_dataframe_normalised():
     ("frame", "match"),
     [
         (pd.DataFrame({"chrom": ["1"], "start": [0]}), r"lacks the column\(s\) \['end'\]"),
-        (pd.DataFrame({"chrom": ["1"], "start": [0.5], "end": [3]}), "column start must hold integers"),
-        (pd.DataFrame({"chrom": ["1"], "start": [4], "end": [3]}), r"row 0: expected 0 <= start < end"),
         (
-            pd.DataFrame({"chrom": ["1", "1"], "start": [0, 1], "end": [3, 4], "strand": ["+", "x"]}),
+            pd.DataFrame({"chrom": ["1"], "start": [0.5], "end": [3]}),
+            "column start must hold integers",
+        ),
+        (
+            pd.DataFrame({"chrom": ["1"], "start": [4], "end": [3]}),
+            r"row 0: expected 0 <= start < end",
+        ),
+        (
+            pd.DataFrame(
+                {"chrom": ["1", "1"], "start": [0, 1], "end": [3, 4], "strand": ["+", "x"]}
+            ),
             r"row 1: strand must be",
         ),
     ],
@@ -130,8 +150,10 @@ def test_dataframe_errors(frame, match):
 # ---------------------------------------------------------------------------------- GTF / GFF
 GTF = (
     "##description: test\n"
-    'chr1\tHAVANA\tgene\t11\t20\t.\t+\t.\tgene_id "G1"; gene_type "protein_coding"; gene_name "AAA";\n'
-    'chr1\tHAVANA\ttranscript\t11\t20\t.\t+\t.\tgene_id "G1"; transcript_id "T1"; gene_type "protein_coding"; gene_name "AAA";\n'
+    "chr1\tHAVANA\tgene\t11\t20\t.\t+\t.\t"
+    'gene_id "G1"; gene_type "protein_coding"; gene_name "AAA";\n'
+    "chr1\tHAVANA\ttranscript\t11\t20\t.\t+\t.\t"
+    'gene_id "G1"; transcript_id "T1"; gene_type "protein_coding"; gene_name "AAA";\n'
     'chr2\tENSEMBL\tgene\t1\t100\t.\t-\t.\tgene_id "G2"; gene_type "lincRNA"; gene_name "BBB";\n'
 )
 
@@ -157,7 +179,10 @@ def test_gtf_all_features_keep_transcript_id(tmp_path):
 
 
 def test_gff3_key_value_attributes(tmp_path):
-    text = "##gff-version 3\nchr1\t.\tgene\t5\t9\t.\t-\t.\tID=g1;gene_id=G1;gene_name=CCC;gene_type=miRNA\n"
+    text = (
+        "##gff-version 3\n"
+        "chr1\t.\tgene\t5\t9\t.\t-\t.\tID=g1;gene_id=G1;gene_name=CCC;gene_type=miRNA\n"
+    )
     frame = read_regions(write(tmp_path / "a.gff3", text))
     assert frame[["start", "end"]].values.tolist() == [[4, 9]]
     assert frame["gene_name"].iloc[0] == "CCC" and frame["gene_type"].iloc[0] == "miRNA"
@@ -251,7 +276,9 @@ def test_real_gencode_genes(shared_data):
 
 @pytest.mark.shared_data
 def test_real_narrowpeak(shared_data):
-    peaks = read_regions(shared_data / "encode_hg38_chr19" / "CEBPB_pooled.pval0.01.500K.narrowPeak.gz")
+    peaks = read_regions(
+        shared_data / "encode_hg38_chr19" / "CEBPB_pooled.pval0.01.500K.narrowPeak.gz"
+    )
     assert len(peaks) > 1000
     assert set(peaks["chrom"]) <= {"chr19", "chrM"}
     assert (peaks["peak"] >= 0).all() and (peaks["peak"] < peaks["end"] - peaks["start"]).all()

@@ -11,7 +11,12 @@ import pandas as pd
 import pysam
 import pytest
 
-from genomic_tensors.dataset import GenomicDataset, RandomOrientation, RandomShift, split_by_chromosome
+from genomic_tensors.dataset import (
+    GenomicDataset,
+    RandomOrientation,
+    RandomShift,
+    split_by_chromosome,
+)
 from genomic_tensors.sequence import (
     Bioseq,
     complement_permutation,
@@ -167,7 +172,9 @@ def test_roi_files(fasta, tmp_path):
     seq = Bioseq.from_fasta(fasta, bed)
     assert letters(seq, slice(None)) == ["CCCC", "ACGT"]
     gtf = tmp_path / "g.gtf"
-    gtf.write_text('chr2\tX\tgene\t1\t4\t.\t+\t.\tgene_id "G";\nchr2\tX\texon\t1\t2\t.\t+\t.\tgene_id "G";\n')
+    gtf.write_text(
+        'chr2\tX\tgene\t1\t4\t.\t+\t.\tgene_id "G";\nchr2\tX\texon\t1\t2\t.\t+\t.\tgene_id "G";\n'
+    )
     seq = Bioseq.from_fasta(fasta, gtf, feature="gene")
     assert letters(seq, 0) == ["GGGG"] and seq.regions["name"].tolist() == ["G"]
 
@@ -193,11 +200,15 @@ def test_plain_gzip_fasta_explains(fasta, tmp_path):
 
     bad = tmp_path / "plain.fa.gz"
     bad.write_bytes(gzip.compress(fasta.read_bytes()))
-    with pytest.raises(ValueError, match=r"cannot index .*plain\.fa\.gz: a compressed FASTA must be bgzip"):
+    with pytest.raises(
+        ValueError, match=r"cannot index .*plain\.fa\.gz: a compressed FASTA must be bgzip"
+    ):
         Bioseq.from_fasta(bad, roi(["chr1"], [0], [4]))
     ragged = tmp_path / "ragged.fa"
     ragged.write_text(">chr1\nACGTACGT\nACG\nACGTAC\n")
-    with pytest.raises(ValueError, match=r"cannot index .*ragged\.fa: samtools faidx needs the lines"):
+    with pytest.raises(
+        ValueError, match=r"cannot index .*ragged\.fa: samtools faidx needs the lines"
+    ):
         Bioseq.from_fasta(ragged, roi(["chr1"], [0], [4]))
 
 
@@ -219,7 +230,9 @@ def test_from_fasta_argument_errors(fasta, kwargs, match):
 
 
 def test_unequal_windows_and_missing_chromosomes(fasta):
-    with pytest.raises(ValueError, match=r"different lengths \(8 for the first, 4 for chr2:0-4\).*binsize"):
+    with pytest.raises(
+        ValueError, match=r"different lengths \(8 for the first, 4 for chr2:0-4\).*binsize"
+    ):
         Bioseq.from_fasta(fasta, roi(["chr1", "chr2"], [0, 0], [8, 4]))
     with pytest.raises(ValueError, match=r"not in .*genome\.fa: 1.*has chr1, chr2.*add 'chr'"):
         Bioseq.from_fasta(fasta, roi(["1"], [0], [4]))
@@ -243,7 +256,9 @@ def test_from_sequences_list_and_file(tmp_path):
 
 
 def test_from_sequences_errors(tmp_path):
-    with pytest.raises(ValueError, match=r"equal lengths: 'seq1' \(number 1\).*has 3 letters.*has 4"):
+    with pytest.raises(
+        ValueError, match=r"equal lengths: 'seq1' \(number 1\).*has 3 letters.*has 4"
+    ):
         Bioseq.from_sequences(["ACGT", "ACG"])
     with pytest.raises(ValueError, match="no sequences in the sequence list"):
         Bioseq.from_sequences([])
@@ -262,7 +277,7 @@ def test_protein():
         RandomOrientation(seq, p=1.0)[:]
 
 
-# ---------------------------------------------------------------------------------- storage, save, cache
+# ------------------------------------------------------------------------ storage, save, cache
 def test_hdf5_storage_same_values(fasta):
     frame = roi(["chr1", "chr2", "chr1"], [0, 4, 18], [8, 12, 26], ["+", "-", "+"])
     mem = Bioseq.from_fasta(fasta, frame, flank=2, order=2)
@@ -346,7 +361,9 @@ def test_random_shift_reads_the_genome(fasta):
 def test_split_bioseq(fasta):
     seq = Bioseq.from_fasta(fasta, None, binsize=4)
     splits = split_by_chromosome(seq, validation=["chr2"], test=[])
-    assert isinstance(splits.train, Bioseq) and len(splits.train) == 5 and len(splits.validation) == 4
+    assert (
+        isinstance(splits.train, Bioseq) and len(splits.train) == 5 and len(splits.validation) == 4
+    )
     assert splits.train._buffer is seq._buffer
     assert letters(splits.validation, 0) == ["GGGG"]
 
@@ -356,7 +373,7 @@ def test_split_bioseq(fasta):
 def test_real_hg19_chr22_window(shared_data, tmp_path):
     folder = shared_data / "hg19_chr22_ctcf"
     fasta = folder / "hg19_chr22_1-21000000.Npadded.fa.gz"
-    frame = roi(["chr22", "chr22", "chr22"], [20_500_000, 20_500_000, 100], [20_500_200, 20_500_200, 300],
+    frame = roi(["chr22"] * 3, [20_500_000, 20_500_000, 100], [20_500_200, 20_500_200, 300],
                 ["+", "-", "+"])  # fmt: skip
     seq = Bioseq.from_fasta(fasta, frame, flank=150, order=2)
     assert seq.shape == (3, 499, 16)

@@ -67,7 +67,9 @@ def test_sparse_is_csr_of_flattened(labels):
 
 
 def test_unknown_kind(labels):
-    with pytest.raises(ValueError, match="unknown storage 'zarr'; expected one of ndarray, sparse, hdf5"):
+    with pytest.raises(
+        ValueError, match="unknown storage 'zarr'; expected one of ndarray, sparse, hdf5"
+    ):
         make_storage(labels, "zarr")
 
 

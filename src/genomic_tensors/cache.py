@@ -110,7 +110,9 @@ def _explain_miss(cache_dir: Path, manifest: Mapping[str, Any]) -> str:
     """Compare with the newest entry built from the same input paths and say what differs."""
     paths = [p for p, _ in manifest["files"]]
     best = None
-    for candidate in sorted(cache_dir.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True):
+    for candidate in sorted(
+        cache_dir.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True
+    ):
         try:
             other = json.loads(candidate.read_text())["manifest"]
         except (OSError, ValueError, KeyError, TypeError):
@@ -134,7 +136,9 @@ def _explain_miss(cache_dir: Path, manifest: Mapping[str, Any]) -> str:
                 f"{new_p.get(name, '<unset>')!r}"
             )
     if best.get("version") != manifest["version"]:
-        reasons.append(f"package version changed from {best.get('version')} to {manifest['version']}")
+        reasons.append(
+            f"package version changed from {best.get('version')} to {manifest['version']}"
+        )
     return "; ".join(reasons) or "no cached entry for these inputs"
 
 

@@ -359,9 +359,7 @@ class Splits(NamedTuple):
     test: Any
 
 
-def split_by_chromosome(
-    dataset: Any, *, validation: Sequence[str], test: Sequence[str]
-) -> Splits:
+def split_by_chromosome(dataset: Any, *, validation: Sequence[str], test: Sequence[str]) -> Splits:
     """Split a dataset into training / validation / test views by chromosome.
 
     Parameters
@@ -584,4 +582,3 @@ def _innermost(dataset: Any) -> Any:
     while isinstance(dataset, _Wrapper):
         dataset = dataset.dataset
     return dataset
-

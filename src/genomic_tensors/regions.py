@@ -102,8 +102,8 @@ def read_regions(roi: str | Path | pd.DataFrame, *, feature: str | None = None) 
         narrowPeak files add ``signal``, ``pvalue``, ``qvalue`` (float64) and ``peak`` (int64,
         summit offset from ``start``, -1 when absent). GTF/GFF files add ``feature`` and the
         attributes ``gene_id``, ``gene_name``, ``gene_type``, ``transcript_id`` where present
-        (``name`` is ``gene_name``, else ``gene_id``, else ``transcript_id``). DataFrame input keeps its
-        extra columns.
+        (``name`` is ``gene_name``, else ``gene_id``, else ``transcript_id``). DataFrame input
+        keeps its        extra columns.
 
     Raises
     ------
@@ -195,7 +195,8 @@ def _locate_bad_bed_line(path: Path, skip: int, narrowpeak: bool) -> None:
                 )
             if ncols is not None and len(fields) != ncols:
                 raise ValueError(
-                    f"{where}found {len(fields)} columns, the lines before have {ncols}: {text[:80]!r}"
+                    f"{where}found {len(fields)} columns, the lines before have {ncols}: "
+                    f"{text[:80]!r}"
                 )
             ncols = len(fields)
             try:
@@ -214,7 +215,9 @@ def _locate_bad_bed_line(path: Path, skip: int, narrowpeak: bool) -> None:
                 try:
                     float(fields[4])
                 except ValueError:
-                    raise ValueError(f"{where}score must be a number, found {fields[4]!r}") from None
+                    raise ValueError(
+                        f"{where}score must be a number, found {fields[4]!r}"
+                    ) from None
             if narrowpeak:
                 for col, value in zip(NARROWPEAK_COLUMNS, fields[6:10], strict=True):
                     try:
@@ -254,9 +257,10 @@ def _read_gtf(path: Path, *, feature: str | None) -> pd.DataFrame:
     frame = pd.DataFrame(
         {"chrom": raw[0], "start": raw[3], "end": raw[4], "score": raw[5], "strand": raw[6]}
     )
-    bad = pd.to_numeric(frame["start"], errors="coerce").isna() | pd.to_numeric(
-        frame["end"], errors="coerce"
-    ).isna()
+    bad = (
+        pd.to_numeric(frame["start"], errors="coerce").isna()
+        | pd.to_numeric(frame["end"], errors="coerce").isna()
+    )
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise ValueError(
@@ -541,4 +545,3 @@ def check_chromosomes(wanted: Iterable[str], available: Iterable[str], *, source
             msg += " -- the names differ by the 'chr' prefix: add 'chr' to the region names"
         msg += " (or use a genome/data file with matching names)"
     raise ValueError(msg)
-

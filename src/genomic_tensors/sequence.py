@@ -116,8 +116,8 @@ def kmer_codes(base_codes: np.ndarray, order: int, n_letters: int = 4) -> np.nda
     -------
     numpy.ndarray
         int32, shape ``(..., L - order + 1)``; position ``p`` holds
-        ``sum_j base[p + j] * n_letters**(order - 1 - j)`` (first letter most significant), or ``-1``
-        when any of the k letters is a non-letter.
+        ``sum_j base[p + j] * n_letters**(order - 1 - j)`` (first letter most significant), or
+        ``-1``        when any of the k letters is a non-letter.
 
     Examples
     --------
@@ -256,9 +256,7 @@ def _merge_spans(
         # running max of ends within a chromosome
         run_end = e.copy()
         boundaries = np.flatnonzero(np.diff(c)) + 1
-        for seg_start, seg_end in zip(
-            np.r_[0, boundaries], np.r_[boundaries, n], strict=True
-        ):
+        for seg_start, seg_end in zip(np.r_[0, boundaries], np.r_[boundaries, n], strict=True):
             run_end[seg_start:seg_end] = np.maximum.accumulate(e[seg_start:seg_end])
         new[1:] = (c[1:] != c[:-1]) | (s[1:] > run_end[:-1])
     span_sorted = np.cumsum(new) - 1
@@ -276,7 +274,7 @@ def _merge_spans(
 # Bioseq
 # ----------------------------------------------------------------------------------------------
 class _Codes:
-    """``seq.codes[idx]`` -> int32 k-mer codes ``(k, L - order + 1)``, ``-1`` where a k-mer holds N."""
+    """``seq.codes[idx]`` -> int32 k-mer codes ``(k, L - order + 1)``, -1 where a k-mer holds N."""
 
     def __init__(self, seq: Bioseq) -> None:
         self._seq = seq
@@ -506,7 +504,8 @@ class Bioseq(GenomicDataset):
                 i = int(np.flatnonzero(core_len != core_len[0])[0])
                 raise ValueError(
                     f"ROI intervals have different lengths ({core_len[0]} for the first, "
-                    f"{core_len[i]} for {cores['chrom'][i]}:{cores['start'][i]}-{cores['end'][i]}); "
+                    f"{core_len[i]} for "
+                    f"{cores['chrom'][i]}:{cores['start'][i]}-{cores['end'][i]}); "
                     f"set binsize to tile them into equal windows, or resize the ROI"
                 )
             window_length = int(core_len[0]) + 2 * flank
@@ -549,7 +548,9 @@ class Bioseq(GenomicDataset):
         finally:
             handle.close()
         strands = cores["strand"].to_numpy().astype(str)
-        reverse = (strands == "-") if (strand_aware and alphabet == "dna") else np.zeros(len(cores), bool)
+        reverse = (
+            (strands == "-") if (strand_aware and alphabet == "dna") else np.zeros(len(cores), bool)
+        )
         n_pad = int(((win_start < 0) | (win_start + window_length > clen)).sum())
         if n_pad:
             logger.info("Bioseq: %d window(s) reach beyond a chromosome end; padded with N", n_pad)
@@ -596,8 +597,7 @@ class Bioseq(GenomicDataset):
             One sample per sequence, shape ``(n, L - order + 1, channels)``; ``regions`` has the
             sequence names (``seq0, seq1, ...`` for a list) as ``chrom``, ``start=0``, ``end=L``.
         """
-        n_letters = _check_alphabet(alphabet, order)
-        del n_letters
+        _check_alphabet(alphabet, order)
         if isinstance(sequences, (str, Path)) and Path(sequences).exists():
             names, texts = [], []
             with pysam.FastxFile(str(sequences)) as handle:

@@ -458,5 +458,7 @@ def read_bundle(path: str | Path, *, lazy: bool = True) -> Bundle:
 
 def _h5_keys(handle: h5py.File) -> list[str]:
     keys: list[str] = []
-    handle.visititems(lambda name, obj: keys.append(name) if isinstance(obj, h5py.Dataset) else None)
+    handle.visititems(
+        lambda name, obj: keys.append(name) if isinstance(obj, h5py.Dataset) else None
+    )
     return keys

@@ -229,31 +229,42 @@ def test_deepsea_feature_table(tmp_path: Path) -> None:
     assert table["path"].iloc[2] == "resources/downloads/deepsea/E003-H2A.Z.narrowPeak.gz"
 
 
-def test_deepsea_feature_table_demo_style(tmp_path: Path) -> None:
-    urls = _write(tmp_path / "world" / "deepsea" / "urls.txt",
-                  "DNase_a.narrowPeak.gz\nTF_b.narrowPeak.gz\nHistone_c.narrowPeak.gz\n")
+def test_deepsea_feature_table_demo_style(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # local lines are looked up from the working directory
+    folder = Path("results/demo/world/deepsea")
+    for name in ("DNase_a", "TF_b", "Histone_c"):
+        _write(folder / f"{name}.narrowPeak.gz", _np("chr1", 0, 10), gz=True)
     demo = {"DNase": "/DNase_", "TF": "/TF_", "Histone": "/Histone_"}
     base = "results/demo/world/deepsea/urls.txt"
-    dest = tmp_path / "features.tsv"
-    recipes.write_deepsea_features(urls, base, demo, dest, download_dir="dl")
-    table = pd.read_csv(dest, sep="\t")
-    assert table["url"].tolist() == [f"results/demo/world/deepsea/{n}_{x}.narrowPeak.gz"
-                                     for n, x in (("DNase", "a"), ("TF", "b"), ("Histone", "c"))]
-    assert table["category"].tolist() == ["DNase", "TF", "Histone"]
-    assert table["path"].tolist()[1] == "dl/TF_b.narrowPeak.gz"
+    expected = [f"results/demo/world/deepsea/{n}.narrowPeak.gz" for n in ("DNase_a", "TF_b",
+                                                                           "Histone_c")]
+    # lines beside the list, and lines relative to the working directory (the world generator's)
+    for text in ("DNase_a.narrowPeak.gz\nTF_b.narrowPeak.gz\nHistone_c.narrowPeak.gz\n",
+                 "\n".join(expected) + "\n"):
+        urls = _write(folder / "urls.txt", text)
+        dest = tmp_path / "features.tsv"
+        recipes.write_deepsea_features(urls, base, demo, dest, download_dir="dl")
+        table = pd.read_csv(dest, sep="\t")
+        assert table["url"].tolist() == expected
+        assert table["category"].tolist() == ["DNase", "TF", "Histone"]
+        assert table["path"].tolist()[1] == "dl/TF_b.narrowPeak.gz"
+    _write(folder / "urls.txt", "TF_missing.narrowPeak.gz\n")
+    with pytest.raises(ValueError, match=r"line 1: peak file 'TF_missing.narrowPeak.gz' not found"):
+        recipes.deepsea_features(folder / "urls.txt", base, demo)
 
 
 def test_deepsea_feature_table_errors(tmp_path: Path) -> None:
+    base = "http://h/x/u.txt"
     urls = _write(tmp_path / "u.txt", "TF_a.gz\nOther_b.gz\n")
     with pytest.raises(ValueError, match=r"u.txt, line 2: 'Other_b.gz' matches no category"):
-        recipes.deepsea_features(urls, "x/u.txt", {"TF": "/TF_"})
+        recipes.deepsea_features(urls, base, {"TF": "/TF_"})
     dup = _write(tmp_path / "d.txt", "a/TF_a.gz\nb/TF_a.gz\n")
     with pytest.raises(ValueError, match=r"d.txt, line 2: file name 'TF_a.gz' repeats line 1"):
-        recipes.deepsea_features(dup, "x/u.txt", {"TF": "/TF_"})
+        recipes.deepsea_features(dup, base, {"TF": "/TF_"})
     with pytest.raises(ValueError, match="bad regex for 'TF'"):
-        recipes.deepsea_features(dup, "x/u.txt", {"TF": "(["})
+        recipes.deepsea_features(dup, base, {"TF": "(["})
     with pytest.raises(ValueError, match="no feature URLs"):
-        recipes.deepsea_features(_write(tmp_path / "e.txt", "\n# none\n"), "x", {"TF": "."})
+        recipes.deepsea_features(_write(tmp_path / "e.txt", "\n# none\n"), base, {"TF": "."})
 
 
 def test_deepsea_features_of_the_paper(shared_data: Path) -> None:

@@ -733,8 +733,12 @@ def fetch(
                     problem = str(err)
             if problem is None:
                 os.replace(part, dest)
-                log(f"{source.id}: {dest} verified ({algorithm} {observed}, {size} bytes, "
-                    f"expected from {expected.origin}) from {location}")
+                if expected.algorithm is None:
+                    log(f"{source.id}: {dest} from {location}: {size} bytes, {algorithm} "
+                        f"{observed} (recorded; no checksum is published to verify against)")
+                else:
+                    log(f"{source.id}: {dest} verified ({algorithm} {observed}, {size} bytes, "
+                        f"as expected from {expected.origin}) from {location}")
                 return FetchResult(dest, location, size, algorithm, observed,
                                    expected.algorithm is not None, attempts, state["resumed"])
             part.unlink(missing_ok=True)

@@ -397,6 +397,18 @@ def _feature_name(location: str) -> tuple[str, str]:
     return (name or base), base
 
 
+def _locate_feature(ref: str, base: str, where: str) -> str:
+    """Resolve one line of a feature list (see :func:`deepsea_features`)."""
+    if not is_local(base) or not is_local(ref) or os.path.isabs(local_path(ref)):
+        return resolve_location(ref, base)
+    candidates = [local_path(ref), resolve_location(local_path(ref), base)]
+    for candidate in candidates:
+        if os.path.exists(candidate):
+            return candidate
+    raise ValueError(f"{where}: peak file {ref!r} not found, neither relative to the working "
+                     f"directory ({candidates[0]}) nor beside the list ({candidates[1]})")
+
+
 def deepsea_features(urls: str | Path, base: str, categories: Mapping[str, str], *,
                      download_dir: str = "resources/downloads/deepsea") -> pd.DataFrame:
     """The DeepSEA feature table from a list of peak-file URLs or paths, in list order.
@@ -406,9 +418,11 @@ def deepsea_features(urls: str | Path, base: str, categories: Mapping[str, str],
     urls
         Text file, one URL or path per line (blank and ``#`` lines skipped), in model output order.
     base
-        Location (URL or path) that relative lines are resolved against, as if they were written
-        in a file at ``base`` (so ``TF_x.narrowPeak.gz`` in ``results/w/deepsea/urls.txt`` is
-        ``results/w/deepsea/TF_x.narrowPeak.gz``).
+        The list's own location (URL or path). A relative line of a list found at a URL is
+        resolved against that URL. A relative line of a local list is a path relative to the
+        working directory (as the paths in the config are) when that file exists, else a path
+        beside the list (``TF_x.narrowPeak.gz`` in ``results/w/deepsea/urls.txt`` is
+        ``results/w/deepsea/TF_x.narrowPeak.gz``); neither existing is an error.
     categories
         ``{category: regex}``, tried in order with ``re.search`` on the resolved location; the
         first match names the category.
@@ -441,7 +455,7 @@ def deepsea_features(urls: str | Path, base: str, categories: Mapping[str, str],
             ref = line.strip()
             if not ref or ref.startswith("#"):
                 continue
-            location = resolve_location(ref, base)
+            location = _locate_feature(ref, base, f"{urls}, line {number}")
             category = next((c for c, rx in compiled if rx.search(location)), None)
             if category is None:
                 raise ValueError(

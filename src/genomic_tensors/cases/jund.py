@@ -934,3 +934,45 @@ def write_figure(fig: Any, png: str | Path, svg: str | Path) -> None:
     fig.savefig(png, dpi=150)
     fig.savefig(svg)
     plt.close(fig)
+
+
+# ---------------------------------------------------------------------------------- workflow plan
+#: Final outputs of case 1 (``rule all`` requests them when the case is enabled).
+WORKFLOW_TARGETS = (
+    "results/jund/metrics.tsv",
+    *(f"results/jund/predictions/{family}.test.bigwig" for family in FAMILIES),
+    *(f"results/figures/fig2{panel}.{ext}" for panel in "abcd" for ext in ("png", "svg")),
+)
+
+
+def workflow_targets() -> list[str]:
+    """The final outputs of case 1."""
+    return list(WORKFLOW_TARGETS)
+
+
+def dropout_label(rate: float) -> str:
+    """An input-dropout rate as it appears in paths: ``0.0 -> "0"``, ``0.2 -> "0.2"``."""
+    return f"{float(rate):g}"
+
+
+def model_dirs(cfg: Mapping[str, Any], family: str, *, root: str = "results/jund") -> list[str]:
+    """Directories of every training job of one family, from the validated ``jund`` config section.
+
+    >>> model_dirs({"replicates": 1, "dna": {"orders": [1, 3], "dropout": [0.0]}}, "dna")
+    ['results/jund/models/dna/order1_dropout0/rep1', 'results/jund/models/dna/order3_dropout0/rep1']
+    """
+    reps = range(1, int(cfg["replicates"]) + 1)
+    if family == "dna":
+        return [f"{root}/models/dna/order{o}_dropout{dropout_label(d)}/rep{r}"
+                for o in cfg["dna"]["orders"] for d in cfg["dna"]["dropout"] for r in reps]
+    if family == "dnase":
+        return [f"{root}/models/dnase/{n}_{a}/rep{r}" for n in cfg["dnase_model"]["normalizations"]
+                for a in cfg["dnase_model"]["augment"] for r in reps]
+    if family == "combined":
+        return [f"{root}/models/combined/rep{r}" for r in reps]
+    raise ValueError(f"unknown model family {family!r}; expected one of {FAMILIES}")
+
+
+def model_files(cfg: Mapping[str, Any], families: Sequence[str], name: str) -> list[str]:
+    """The file ``name`` (e.g. ``metrics.tsv``) of every training job of the given families."""
+    return [f"{d}/{name}" for family in families for d in model_dirs(cfg, family)]

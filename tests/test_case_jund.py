@@ -468,3 +468,23 @@ def test_paper_config_plans_the_papers_training_grid(repo, tmp_path):
     assert paper["combined"]["order"] == 3 and paper["combined"]["epochs"] == 100
     assert paper["combined"]["augment"] == "flip"
     assert paper["locus"]["region"] == "chr3:2,353,000-2,357,000"
+
+
+def test_model_dirs_expand_the_config_grid():
+    cfg = {"replicates": 2, "dna": {"orders": [1, 3], "dropout": [0.0, 0.2]},
+           "dnase_model": {"normalizations": ["none", "tpm"], "augment": ["flip"]}}
+    dna = jund.model_dirs(cfg, "dna")
+    assert len(dna) == 8 and dna[0] == "results/jund/models/dna/order1_dropout0/rep1"
+    assert "results/jund/models/dna/order3_dropout0.2/rep2" in dna
+    assert jund.model_dirs(cfg, "dnase") == [
+        "results/jund/models/dnase/none_flip/rep1", "results/jund/models/dnase/none_flip/rep2",
+        "results/jund/models/dnase/tpm_flip/rep1", "results/jund/models/dnase/tpm_flip/rep2",
+    ]
+    assert jund.model_files(cfg, ["combined"], "model.keras") == [
+        "results/jund/models/combined/rep1/model.keras", "results/jund/models/combined/rep2/model.keras",
+    ]
+    with pytest.raises(ValueError, match="unknown model family 'rna'"):
+        jund.model_dirs(cfg, "rna")
+    targets = jund.workflow_targets()
+    assert "results/jund/metrics.tsv" in targets and "results/figures/fig2d.svg" in targets
+    assert sum(t.endswith(".test.bigwig") for t in targets) == 3

@@ -1,4 +1,4 @@
-"""Fetch one source (URL with mirrors, or local path) to its download name, verified (download rules)."""
+"""Fetch one source (URL and mirrors, or a local path) to its download name, verified."""
 
 import sys
 

@@ -1,4 +1,4 @@
-"""Case 2 (checkpoint): the feature table (index, feature, category, url, path) from the list of peak files."""
+"""Case 2 (checkpoint): the feature table (index, feature, category, url, path)."""
 
 import sys
 
@@ -8,6 +8,10 @@ from genomic_tensors import recipes  # noqa: E402
 
 sm = snakemake  # noqa: F821
 table = recipes.write_deepsea_features(
-    sm.input[0], sm.params.base, sm.params.categories, sm.output[0], download_dir=sm.params.download_dir,
+    sm.input[0],
+    sm.params.base,
+    sm.params.categories,
+    sm.output[0],
+    download_dir=sm.params.download_dir,
 )
 print(f"{len(table)} features: {table['category'].value_counts().to_dict()}", file=sys.stderr)

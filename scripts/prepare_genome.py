@@ -1,4 +1,4 @@
-"""Decompress a genome FASTA (gzip or bgzip; a plain FASTA is copied) to resources/genomes/<genome>/."""
+"""Decompress a genome FASTA (gzip/bgzip; plain FASTA is copied) for resources/genomes/."""
 
 import sys
 

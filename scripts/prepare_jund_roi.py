@@ -1,4 +1,4 @@
-"""Case 1: merged JunD peaks and the ROI (+-extend, minus blacklist, snapped inward to the bin grid)."""
+"""Case 1: merged JunD peaks and the ROI (+-extend, minus blacklist, snapped to the grid)."""
 
 import sys
 
@@ -8,10 +8,18 @@ from genomic_tensors import recipes  # noqa: E402
 
 sm = snakemake  # noqa: F821
 result = recipes.write_jund_roi(
-    sm.input.peaks, sm.input.sizes, sm.input.blacklist, sm.output.merged, sm.output.roi,
-    extend=sm.params.extension, binsize=sm.params.binsize,
+    sm.input.peaks,
+    sm.input.sizes,
+    sm.input.blacklist,
+    sm.output.merged,
+    sm.output.roi,
+    extend=sm.params.extension,
+    binsize=sm.params.binsize,
 )
 bp = int((result.roi["end"] - result.roi["start"]).sum())
-print(f"{len(result.merged)} merged peaks; ROI {len(result.roi)} intervals, {bp} bp = {bp // sm.params.binsize} "
-      f"bins; peak chromosomes not in the genome (dropped): {', '.join(result.dropped_chroms) or 'none'}",
-      file=sys.stderr)
+dropped = ", ".join(result.dropped_chroms) or "none"
+print(
+    f"{len(result.merged)} merged peaks; ROI {len(result.roi)} intervals, {bp} bp"
+    f" = {bp // sm.params.binsize} bins; peak chromosomes not in the genome (dropped): {dropped}",
+    file=sys.stderr,
+)

@@ -1,4 +1,4 @@
-"""Case 3: strand-aware promoters (upstream bp + the TSS) of the genes of one gene_type, BED6 + gene_name."""
+"""Case 3: strand-aware promoters (upstream bp + the TSS) of one gene_type, BED6 + gene_name."""
 
 import sys
 
@@ -8,8 +8,15 @@ from genomic_tensors import recipes  # noqa: E402
 
 sm = snakemake  # noqa: F821
 out = recipes.write_promoters(
-    sm.input.annotation, sm.input.sizes, sm.output[0], upstream=sm.params.upstream,
+    sm.input.annotation,
+    sm.input.sizes,
+    sm.output[0],
+    upstream=sm.params.upstream,
     gene_type=sm.params.gene_type,
 )
-print(f"{len(out)} promoters ({(out['strand'] == '+').sum()} on +, {(out['strand'] == '-').sum()} on -) "
-      f"of {sm.params.gene_type} genes, {sm.params.upstream + 1} bp each", file=sys.stderr)
+plus, minus = int((out["strand"] == "+").sum()), int((out["strand"] == "-").sum())
+print(
+    f"{len(out)} promoters ({plus} on +, {minus} on -) of {sm.params.gene_type} genes,"
+    f" {sm.params.upstream + 1} bp each",
+    file=sys.stderr,
+)

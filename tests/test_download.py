@@ -92,8 +92,9 @@ def serve(behaviour: Behaviour) -> Iterator[str]:
     """Serve ``behaviour`` on 127.0.0.1 at a free port; yield the base URL; stop on exit."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(behaviour))
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -128,14 +129,22 @@ def server() -> Iterator[tuple[Behaviour, str]]:
 
 
 def test_parse_sources_names_and_defaults() -> None:
-    parsed = dl.parse_sources({
-        "ENCFF446WOD": {"url": "https://www.encodeproject.org/files/ENCFF446WOD/@@download/"
-                               "ENCFF446WOD.bed.gz", "encode": "ENCFF446WOD"},
-        "gencode_v29": {"url": "https://ftp.ebi.ac.uk/x/gencode.v29.annotation.gtf.gz",
-                        "md5_list": "MD5SUMS", "mirrors": ["http://m/gencode.v29.annotation.gtf.gz"]},
-        "local": {"url": "results/demo/world/genome.fa", "none": True, "size": 10},
-        "named": {"url": "http://h/a/b", "sha256": SHA.upper(), "filename": "b.txt"},
-    })
+    parsed = dl.parse_sources(
+        {
+            "ENCFF446WOD": {
+                "url": "https://www.encodeproject.org/files/ENCFF446WOD/@@download/"
+                "ENCFF446WOD.bed.gz",
+                "encode": "ENCFF446WOD",
+            },
+            "gencode_v29": {
+                "url": "https://ftp.ebi.ac.uk/x/gencode.v29.annotation.gtf.gz",
+                "md5_list": "MD5SUMS",
+                "mirrors": ["http://m/gencode.v29.annotation.gtf.gz"],
+            },
+            "local": {"url": "results/demo/world/genome.fa", "none": True, "size": 10},
+            "named": {"url": "http://h/a/b", "sha256": SHA.upper(), "filename": "b.txt"},
+        }
+    )
     assert list(parsed) == ["ENCFF446WOD", "gencode_v29", "local", "named"]
     assert parsed["ENCFF446WOD"].filename == "ENCFF446WOD.bed.gz"
     assert parsed["gencode_v29"].filename == "gencode_v29.gtf.gz"
@@ -174,8 +183,12 @@ def test_source_errors_name_the_id_and_key(spec: object, match: str) -> None:
 
 def test_duplicate_filenames_and_bad_ids_are_rejected() -> None:
     with pytest.raises(SourceError, match=r"'b' and source 'a' would both be saved as 'x.bed'"):
-        dl.parse_sources({"a": {"url": "http://h/1.bed", "none": True, "filename": "x.bed"},
-                          "b": {"url": "http://h/2.bed", "none": True, "filename": "x.bed"}})
+        dl.parse_sources(
+            {
+                "a": {"url": "http://h/1.bed", "none": True, "filename": "x.bed"},
+                "b": {"url": "http://h/2.bed", "none": True, "filename": "x.bed"},
+            }
+        )
     with pytest.raises(SourceError, match=r"bad source id '../x'"):
         dl.parse_sources({"../x": {"url": "http://h/1", "none": True}})
     with pytest.raises(SourceError, match="expected a mapping of source ids"):
@@ -185,11 +198,17 @@ def test_duplicate_filenames_and_bad_ids_are_rejected() -> None:
 def test_locations_and_md5_lists() -> None:
     assert dl.is_local("a/b.txt") and dl.is_local("file:///a/b") and not dl.is_local("http://h/a")
     assert dl.local_path("file:///tmp/x%20y.txt") == "/tmp/x y.txt"
-    assert dl.resolve_location("TF_a.gz", "results/w/deepsea/urls.txt") == "results/w/deepsea/TF_a.gz"
+    assert (
+        dl.resolve_location("TF_a.gz", "results/w/deepsea/urls.txt") == "results/w/deepsea/TF_a.gz"
+    )
     assert dl.resolve_location("x/y.gz", "http://h/a/urls.txt") == "http://h/a/x/y.gz"
     assert dl.resolve_location("https://o/z.gz", "results/u.txt") == "https://o/z.gz"
     text = f"# list\n{MD5}  hg38.fa.gz\n{SHA[:32]} *sub/hg38.2bit\nMD5 (MD5SUMS) = {'a' * 32}\n\n"
-    assert dl.parse_md5_list(text) == {"hg38.fa.gz": MD5, "hg38.2bit": SHA[:32], "MD5SUMS": "a" * 32}
+    assert dl.parse_md5_list(text) == {
+        "hg38.fa.gz": MD5,
+        "hg38.2bit": SHA[:32],
+        "MD5SUMS": "a" * 32,
+    }
     with pytest.raises(DownloadError, match=r"md5sum.txt, line 2: expected '<md5>  <file name>'"):
         dl.parse_md5_list(f"{MD5}  a\nnot a checksum line\n", source="md5sum.txt")
 
@@ -210,8 +229,9 @@ def test_good_file_lands_with_sha256(server: tuple[Behaviour, str], tmp_path: Pa
     assert "100%" in log.getvalue() and "/s" in log.getvalue()  # the progress line
 
 
-def test_wrong_checksum_fails_and_leaves_nothing(server: tuple[Behaviour, str],
-                                                 tmp_path: Path) -> None:
+def test_wrong_checksum_fails_and_leaves_nothing(
+    server: tuple[Behaviour, str], tmp_path: Path
+) -> None:
     behaviour, base = server
     behaviour.files["/data/wrong.bin"] = PAYLOAD[:-1] + b"X"  # same size, one byte differs
     dest = tmp_path / "wrong.bin"
@@ -227,13 +247,18 @@ def test_wrong_checksum_fails_and_leaves_nothing(server: tuple[Behaviour, str],
 def test_wrong_size_is_reported(server: tuple[Behaviour, str], tmp_path: Path) -> None:
     _, base = server
     with pytest.raises(ChecksumError, match=r"size mismatch: expected 5 bytes, observed 102400"):
-        dl.fetch(Source.from_config("s", {"url": f"{base}/data/file.bin", "sha256": SHA, "size": 5}),
-                 tmp_path / "s.bin", progress=None, **FAST)
+        dl.fetch(
+            Source.from_config("s", {"url": f"{base}/data/file.bin", "sha256": SHA, "size": 5}),
+            tmp_path / "s.bin",
+            progress=None,
+            **FAST,
+        )
     assert list(tmp_path.iterdir()) == []
 
 
-def test_dropped_connection_is_resumed_with_range(server: tuple[Behaviour, str],
-                                                  tmp_path: Path) -> None:
+def test_dropped_connection_is_resumed_with_range(
+    server: tuple[Behaviour, str], tmp_path: Path
+) -> None:
     behaviour, base = server
     behaviour.drop_once.add("/data/file.bin")
     dest = tmp_path / "f.bin"
@@ -244,8 +269,9 @@ def test_dropped_connection_is_resumed_with_range(server: tuple[Behaviour, str],
     assert ranges == [None, f"bytes={len(PAYLOAD) // 2}-"]
 
 
-def test_server_without_range_restarts_from_zero(server: tuple[Behaviour, str],
-                                                 tmp_path: Path) -> None:
+def test_server_without_range_restarts_from_zero(
+    server: tuple[Behaviour, str], tmp_path: Path
+) -> None:
     behaviour, base = server
     behaviour.drop_once.add("/data/file.bin")
     behaviour.ignore_range.add("/data/file.bin")
@@ -254,8 +280,9 @@ def test_server_without_range_restarts_from_zero(server: tuple[Behaviour, str],
     assert dest.read_bytes() == PAYLOAD and not result.resumed and result.attempts == 2
 
 
-def test_stale_partial_file_from_an_earlier_run(server: tuple[Behaviour, str],
-                                                tmp_path: Path) -> None:
+def test_stale_partial_file_from_an_earlier_run(
+    server: tuple[Behaviour, str], tmp_path: Path
+) -> None:
     behaviour, base = server
     dest = tmp_path / "f.bin"
     # A good prefix left by an interrupted run is continued...
@@ -276,8 +303,9 @@ def test_stale_partial_file_from_an_earlier_run(server: tuple[Behaviour, str],
     assert dest.read_bytes() == PAYLOAD
 
 
-def test_transient_error_is_retried_and_404_moves_to_mirror(server: tuple[Behaviour, str],
-                                                            tmp_path: Path) -> None:
+def test_transient_error_is_retried_and_404_moves_to_mirror(
+    server: tuple[Behaviour, str], tmp_path: Path
+) -> None:
     behaviour, base = server
     behaviour.fail_once["/data/file.bin"] = 503
     spec = {"url": f"{base}/gone/file.bin", "mirrors": [f"{base}/data/file.bin"], "md5": MD5}
@@ -286,8 +314,9 @@ def test_transient_error_is_retried_and_404_moves_to_mirror(server: tuple[Behavi
     assert (tmp_path / "m.bin").read_bytes() == PAYLOAD
 
 
-def test_all_locations_failing_is_a_download_error(server: tuple[Behaviour, str],
-                                                   tmp_path: Path) -> None:
+def test_all_locations_failing_is_a_download_error(
+    server: tuple[Behaviour, str], tmp_path: Path
+) -> None:
     _, base = server
     spec = {"url": f"{base}/gone/a.bin", "mirrors": [f"{base}/gone/b.bin"], "md5": MD5}
     with pytest.raises(DownloadError, match=r"from any of 2 location\(s\): HTTP 404.*gone/b.bin"):
@@ -295,8 +324,9 @@ def test_all_locations_failing_is_a_download_error(server: tuple[Behaviour, str]
     assert list(tmp_path.iterdir()) == []
 
 
-def test_encode_metadata_drives_the_md5_check(server: tuple[Behaviour, str],
-                                              tmp_path: Path) -> None:
+def test_encode_metadata_drives_the_md5_check(
+    server: tuple[Behaviour, str], tmp_path: Path
+) -> None:
     behaviour, base = server
     acc = "ENCFF000AAA"
     behaviour.files[f"/files/{acc}/@@download/{acc}.bam"] = PAYLOAD
@@ -308,8 +338,9 @@ def test_encode_metadata_drives_the_md5_check(server: tuple[Behaviour, str],
     assert result.digest == MD5 and result.verified and src.filename == f"{acc}.bam"
     assert (f"/files/{acc}/?format=json", None) in behaviour.hits
     # The portal says another md5: the same bytes are now refused.
-    behaviour.files[f"/files/{acc}/"] = json.dumps({"md5sum": "0" * 32, "file_size": len(PAYLOAD)}
-                                                   ).encode()
+    behaviour.files[f"/files/{acc}/"] = json.dumps(
+        {"md5sum": "0" * 32, "file_size": len(PAYLOAD)}
+    ).encode()
     (tmp_path / src.filename).unlink()
     with pytest.raises(ChecksumError, match=f"expected md5 {'0' * 32}, observed md5 {MD5}"):
         dl.fetch(src, tmp_path / src.filename, encode_portal=base, progress=None, **FAST)
@@ -333,18 +364,26 @@ def test_published_md5_list_is_used(server: tuple[Behaviour, str], tmp_path: Pat
         dl.fetch(src, tmp_path / "b.fa.gz", progress=None, **FAST)
 
 
-def test_unverified_gzip_is_checked_for_integrity(server: tuple[Behaviour, str],
-                                                  tmp_path: Path) -> None:
+def test_unverified_gzip_is_checked_for_integrity(
+    server: tuple[Behaviour, str], tmp_path: Path
+) -> None:
     behaviour, base = server
     good = gzip.compress(b"chr1\t0\t10\n" * 50)
     behaviour.files["/p/ok.bed.gz"] = good
     behaviour.files["/p/cut.bed.gz"] = good[:-9]
-    result = dl.fetch(_src("ok", f"{base}/p/ok.bed.gz", none=True), tmp_path / "ok.bed.gz",
-                      progress=None, **FAST)
+    result = dl.fetch(
+        _src("ok", f"{base}/p/ok.bed.gz", none=True), tmp_path / "ok.bed.gz", progress=None, **FAST
+    )
     assert not result.verified and result.digest == hashlib.sha256(good).hexdigest()
-    with pytest.raises(ChecksumError, match=r"cut.bed.gz: not a complete gzip file .* nothing was written"):
-        dl.fetch(_src("cut", f"{base}/p/cut.bed.gz", none=True), tmp_path / "cut.bed.gz",
-                 progress=None, **FAST)
+    with pytest.raises(
+        ChecksumError, match=r"cut.bed.gz: not a complete gzip file .* nothing was written"
+    ):
+        dl.fetch(
+            _src("cut", f"{base}/p/cut.bed.gz", none=True),
+            tmp_path / "cut.bed.gz",
+            progress=None,
+            **FAST,
+        )
     assert not (tmp_path / "cut.bed.gz").exists()
 
 
@@ -374,12 +413,20 @@ def test_file_digest(tmp_path: Path) -> None:
 
 
 def test_source_for_location_picks_published_lists() -> None:
-    ucsc = ("http://hgdownload.cse.ucsc.edu/goldenpath/hg19/encodeDCC/wgEncodeAwgTfbsUniform/"
-            "wgEncodeAwgTfbsBroadDnd41CtcfUniPk.narrowPeak.gz")
+    ucsc = (
+        "http://hgdownload.cse.ucsc.edu/goldenpath/hg19/encodeDCC/wgEncodeAwgTfbsUniform/"
+        "wgEncodeAwgTfbsBroadDnd41CtcfUniPk.narrowPeak.gz"
+    )
     src = dl.source_for_location("wgEncodeAwgTfbsBroadDnd41CtcfUniPk", ucsc)
-    assert src.check == "md5_list" and src.filename == "wgEncodeAwgTfbsBroadDnd41CtcfUniPk.narrowPeak.gz"
+    assert (
+        src.check == "md5_list"
+        and src.filename == "wgEncodeAwgTfbsBroadDnd41CtcfUniPk.narrowPeak.gz"
+    )
     assert src.value == ucsc.rsplit("/", 1)[0] + "/md5sum.txt"
-    roadmap = "https://egg2.wustl.edu/roadmap/data/byFileType/peaks/consolidated/narrowPeak/E003-H2A.Z.narrowPeak.gz"
+    roadmap = (
+        "https://egg2.wustl.edu/roadmap/data/byFileType/peaks/consolidated/narrowPeak/"
+        "E003-H2A.Z.narrowPeak.gz"
+    )
     assert dl.source_for_location("E003-H2A.Z", roadmap).check == "none"
     local = dl.source_for_location("TF_a", "results/demo/world/deepsea/TF_a.narrowPeak.gz")
     assert local.check == "none" and local.local_input.endswith("TF_a.narrowPeak.gz")

@@ -64,7 +64,7 @@ __all__ = [
     "source_for_location",
 ]
 
-#: The ENCODE portal whose ``/files/<ACC>/?format=json`` metadata gives ``md5sum`` and ``file_size``.
+#: The ENCODE portal: ``/files/<ACC>/?format=json`` gives ``md5sum`` and ``file_size``.
 ENCODE_PORTAL = "https://www.encodeproject.org"
 #: The verification keys of a source; exactly one must be given.
 CHECK_KEYS = ("encode", "md5", "sha256", "md5_list", "none")
@@ -106,8 +106,10 @@ def local_path(location: str) -> str:
     """The filesystem path of a local location (``file:///x/y`` -> ``/x/y``; a path as it is)."""
     parts = urllib.parse.urlsplit(location)
     if parts.scheme.lower() == "file":
-        return urllib.parse.unquote(parts.netloc + parts.path) if parts.netloc else (
-            urllib.parse.unquote(parts.path)
+        return (
+            urllib.parse.unquote(parts.netloc + parts.path)
+            if parts.netloc
+            else (urllib.parse.unquote(parts.path))
         )
     return location
 
@@ -133,8 +135,11 @@ def _extension(location: str) -> str:
     ``.../hg38.fa.gz`` -> ``.fa.gz``; ``.../gencode.v29.annotation.gtf.gz`` -> ``.gtf.gz``;
     ``.../x.bam`` -> ``.bam``; no suffix -> ``""``.
     """
-    name = PurePosixPath(urllib.parse.urlsplit(location).path if not is_local(location)
-                         else local_path(location).replace(os.sep, "/")).name
+    name = PurePosixPath(
+        urllib.parse.urlsplit(location).path
+        if not is_local(location)
+        else local_path(location).replace(os.sep, "/")
+    ).name
     suffixes = PurePosixPath(urllib.parse.unquote(name)).suffixes
     if not suffixes:
         return ""
@@ -211,10 +216,14 @@ class Source:
         if not isinstance(url, str) or not url.strip():
             raise SourceError(f"{where}: key 'url' is missing or empty; expected a URL or a path")
         mirrors = spec.get("mirrors", [])
-        if isinstance(mirrors, str) or not isinstance(mirrors, list | tuple) or not all(
-            isinstance(m, str) and m.strip() for m in mirrors
+        if (
+            isinstance(mirrors, str)
+            or not isinstance(mirrors, list | tuple)
+            or not all(isinstance(m, str) and m.strip() for m in mirrors)
         ):
-            raise SourceError(f"{where}: key 'mirrors' must be a list of URLs or paths, got {mirrors!r}")
+            raise SourceError(
+                f"{where}: key 'mirrors' must be a list of URLs or paths, got {mirrors!r}"
+            )
         checks = [key for key in CHECK_KEYS if key in spec]
         if len(checks) != 1:
             raise SourceError(
@@ -246,7 +255,9 @@ class Source:
             value = resolve_location(raw, url)
         size = spec.get("size")
         if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
-            raise SourceError(f"{where}: key 'size' must be a byte count (integer >= 0), got {size!r}")
+            raise SourceError(
+                f"{where}: key 'size' must be a byte count (integer >= 0), got {size!r}"
+            )
         filename = spec.get("filename")
         if filename is None:
             filename = source_id + _extension(url)
@@ -289,7 +300,9 @@ def parse_sources(sources: Mapping[str, Any] | None) -> dict[str, Source]:
     if sources is None:
         return {}
     if not isinstance(sources, Mapping):
-        raise SourceError(f"sources: expected a mapping of source ids, got {type(sources).__name__}")
+        raise SourceError(
+            f"sources: expected a mapping of source ids, got {type(sources).__name__}"
+        )
     parsed: dict[str, Source] = {}
     names: dict[str, str] = {}
     for source_id, spec in sources.items():
@@ -304,8 +317,13 @@ def parse_sources(sources: Mapping[str, Any] | None) -> dict[str, Source]:
     return parsed
 
 
-def source_for_location(source_id: str, location: str, *, filename: str | None = None,
-                        md5_lists: Mapping[str, str] | None = None) -> Source:
+def source_for_location(
+    source_id: str,
+    location: str,
+    *,
+    filename: str | None = None,
+    md5_lists: Mapping[str, str] | None = None,
+) -> Source:
     """A :class:`Source` for a file known only by its location (e.g. one of DeepSEA's peak files).
 
     Its check is ``md5_list`` when ``location`` matches a regex of ``md5_lists`` (default
@@ -336,7 +354,7 @@ def file_digest(path: str | Path, algorithm: str = "sha256", chunk_size: int = 1
 
 
 def parse_md5_list(text: str, *, source: str = "md5 list") -> dict[str, str]:
-    """Parse a published md5 list (``md5sum`` output, as UCSC ``md5sum.txt`` and GENCODE ``MD5SUMS``).
+    """Parse a published md5 list (``md5sum`` output: UCSC ``md5sum.txt``, GENCODE ``MD5SUMS``).
 
     Lines are ``<md5>  <name>`` (``*<name>`` in binary mode) or BSD style ``MD5 (<name>) = <md5>``;
     blank lines and ``#`` comments are skipped. Names are reduced to their last path component.
@@ -363,7 +381,11 @@ def parse_md5_list(text: str, *, source: str = "md5 list") -> dict[str, str]:
 
 
 def encode_metadata(
-    accession: str, *, portal: str = ENCODE_PORTAL, retries: int = 4, backoff: float = 1.0,
+    accession: str,
+    *,
+    portal: str = ENCODE_PORTAL,
+    retries: int = 4,
+    backoff: float = 1.0,
     timeout: float = 60.0,
 ) -> dict[str, Any]:
     """Fetch an ENCODE file's metadata (``<portal>/files/<ACC>/?format=json``).
@@ -379,14 +401,21 @@ def encode_metadata(
         Unreachable portal, unparseable JSON, or metadata without ``md5sum``/``file_size``.
     """
     url = f"{portal.rstrip('/')}/files/{accession}/?format=json"
-    raw = _get_small(url, retries=retries, backoff=backoff, timeout=timeout,
-                     headers={"Accept": "application/json"})
+    raw = _get_small(
+        url,
+        retries=retries,
+        backoff=backoff,
+        timeout=timeout,
+        headers={"Accept": "application/json"},
+    )
     try:
         meta = json.loads(raw)
     except ValueError as err:
         raise DownloadError(f"ENCODE metadata of {accession} at {url} is not JSON: {err}") from err
-    if not isinstance(meta, dict) or not isinstance(meta.get("md5sum"), str) or not isinstance(
-        meta.get("file_size"), int
+    if (
+        not isinstance(meta, dict)
+        or not isinstance(meta.get("md5sum"), str)
+        or not isinstance(meta.get("file_size"), int)
     ):
         raise DownloadError(
             f"ENCODE metadata of {accession} at {url} lacks 'md5sum' and 'file_size' "
@@ -403,14 +432,21 @@ class _Expected:
     origin: str  # where the expectation came from, for messages
 
 
-def _expected(source: Source, portal: str, retries: int, backoff: float, timeout: float,
-              log: Callable[[str], None]) -> _Expected:
+def _expected(
+    source: Source,
+    portal: str,
+    retries: int,
+    backoff: float,
+    timeout: float,
+    log: Callable[[str], None],
+) -> _Expected:
     if source.check in ("md5", "sha256"):
         return _Expected(source.check, source.value, source.size, "the configuration")
     if source.check == "encode":
         assert source.value is not None
-        meta = encode_metadata(source.value, portal=portal, retries=retries, backoff=backoff,
-                               timeout=timeout)
+        meta = encode_metadata(
+            source.value, portal=portal, retries=retries, backoff=backoff, timeout=timeout
+        )
         status = meta.get("status")
         if status and status != "released":
             log(f"{source.id}: note: the ENCODE portal lists {source.value} as '{status}'")
@@ -534,8 +570,14 @@ def _classify(err: BaseException, url: str) -> Exception:
     return _Retryable(f"{type(err).__name__} from {url}: {err}")
 
 
-def _get_small(url: str, *, retries: int, backoff: float, timeout: float,
-               headers: Mapping[str, str] | None = None) -> bytes:
+def _get_small(
+    url: str,
+    *,
+    retries: int,
+    backoff: float,
+    timeout: float,
+    headers: Mapping[str, str] | None = None,
+) -> bytes:
     """GET a small document (metadata, md5 list) with retries."""
     last = ""
     for attempt in range(retries + 1):
@@ -565,8 +607,14 @@ def _read_location(location: str, *, retries: int, backoff: float, timeout: floa
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 
 
-def _stream_once(url: str, part: Path, state: dict[str, Any], progress: _Progress,
-                 timeout: float, chunk_size: int) -> None:
+def _stream_once(
+    url: str,
+    part: Path,
+    state: dict[str, Any],
+    progress: _Progress,
+    timeout: float,
+    chunk_size: int,
+) -> None:
     """One HTTP attempt: append to ``part`` from its current size, updating ``state["digest"]``.
 
     Raises ``_Retryable`` when the transfer broke off (the partial file is kept for a resume) and
@@ -596,7 +644,9 @@ def _stream_once(url: str, part: Path, state: dict[str, Any], progress: _Progres
             match = _CONTENT_RANGE.match(resp.headers.get("Content-Range", ""))
             if not match or int(match[1]) != pos:
                 _reset(part, state)
-                raise _Retryable(f"{url}: unexpected Content-Range {resp.headers.get('Content-Range')!r}")
+                raise _Retryable(
+                    f"{url}: unexpected Content-Range {resp.headers.get('Content-Range')!r}"
+                )
             state["resumed"] = True
             state["total"] = int(match[3]) if match[3] != "*" else None
         else:
@@ -713,15 +763,29 @@ def fetch(
         while True:
             state: dict[str, Any] = {"digest": None, "resumed": False, "total": None}
             try:
-                attempts_here = _transfer(location, part, algorithm, state, retries, backoff,
-                                          timeout, chunk_size, progress, progress_interval,
-                                          source.id, log)
+                attempts_here = _transfer(
+                    location,
+                    part,
+                    algorithm,
+                    state,
+                    retries,
+                    backoff,
+                    timeout,
+                    chunk_size,
+                    progress,
+                    progress_interval,
+                    source.id,
+                    log,
+                )
                 attempts += attempts_here
             except _LocationFailed as err:
                 attempts += 1
                 failures.append(str(err))
-                log(f"{source.id}: {err}; trying the next location" if location != source.locations[-1]
-                    else f"{source.id}: {err}")
+                log(
+                    f"{source.id}: {err}; trying the next location"
+                    if location != source.locations[-1]
+                    else f"{source.id}: {err}"
+                )
                 break
             observed = state["digest"].hexdigest()
             size = part.stat().st_size
@@ -734,13 +798,25 @@ def fetch(
             if problem is None:
                 os.replace(part, dest)
                 if expected.algorithm is None:
-                    log(f"{source.id}: {dest} from {location}: {size} bytes, {algorithm} "
-                        f"{observed} (recorded; no checksum is published to verify against)")
+                    log(
+                        f"{source.id}: {dest} from {location}: {size} bytes, {algorithm} "
+                        f"{observed} (recorded; no checksum is published to verify against)"
+                    )
                 else:
-                    log(f"{source.id}: {dest} verified ({algorithm} {observed}, {size} bytes, "
-                        f"as expected from {expected.origin}) from {location}")
-                return FetchResult(dest, location, size, algorithm, observed,
-                                   expected.algorithm is not None, attempts, state["resumed"])
+                    log(
+                        f"{source.id}: {dest} verified ({algorithm} {observed}, {size} bytes, "
+                        f"as expected from {expected.origin}) from {location}"
+                    )
+                return FetchResult(
+                    dest,
+                    location,
+                    size,
+                    algorithm,
+                    observed,
+                    expected.algorithm is not None,
+                    attempts,
+                    state["resumed"],
+                )
             part.unlink(missing_ok=True)
             message = (
                 f"{dest}: {problem} for source '{source.id}' from {location} "
@@ -758,8 +834,9 @@ def fetch(
             break
     if mismatch is not None:
         others = [f for f in failures if f != str(mismatch)]
-        raise ChecksumError(str(mismatch) + ("; other locations: " + " | ".join(others) if others
-                                             else ""))
+        raise ChecksumError(
+            str(mismatch) + ("; other locations: " + " | ".join(others) if others else "")
+        )
     raise DownloadError(
         f"{dest}: could not fetch source '{source.id}' from any of {len(source.locations)} "
         f"location(s): " + " | ".join(failures)
@@ -770,14 +847,27 @@ def _verify(expected: _Expected, algorithm: str, observed: str, size: int) -> st
     if expected.size is not None and size != expected.size:
         return f"size mismatch: expected {expected.size} bytes, observed {size} bytes"
     if expected.digest is not None and observed != expected.digest:
-        return (f"checksum mismatch: expected {algorithm} {expected.digest}, "
-                f"observed {algorithm} {observed}")
+        return (
+            f"checksum mismatch: expected {algorithm} {expected.digest}, "
+            f"observed {algorithm} {observed}"
+        )
     return None
 
 
-def _transfer(location: str, part: Path, algorithm: str, state: dict[str, Any], retries: int,
-              backoff: float, timeout: float, chunk_size: int, progress: TextIO | None,
-              interval: float, label: str, log: Callable[[str], None]) -> int:
+def _transfer(
+    location: str,
+    part: Path,
+    algorithm: str,
+    state: dict[str, Any],
+    retries: int,
+    backoff: float,
+    timeout: float,
+    chunk_size: int,
+    progress: TextIO | None,
+    interval: float,
+    label: str,
+    log: Callable[[str], None],
+) -> int:
     """Deliver ``location`` into ``part`` (complete, unverified); return the attempts used."""
     if is_local(location):
         path = Path(local_path(location))

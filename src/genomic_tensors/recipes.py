@@ -65,8 +65,13 @@ _BED3 = ["chrom", "start", "end"]
 
 
 def _empty_bed3() -> pd.DataFrame:
-    return pd.DataFrame({"chrom": pd.Series([], dtype=str), "start": pd.Series([], dtype=np.int64),
-                         "end": pd.Series([], dtype=np.int64)})
+    return pd.DataFrame(
+        {
+            "chrom": pd.Series([], dtype=str),
+            "start": pd.Series([], dtype=np.int64),
+            "end": pd.Series([], dtype=np.int64),
+        }
+    )
 
 
 def _genome_sort(frame: pd.DataFrame, chrom_order: Sequence[str] | None) -> pd.DataFrame:
@@ -111,8 +116,9 @@ def merge_intervals(frame: pd.DataFrame, chrom_order: Sequence[str] | None = Non
     return pd.concat(parts, ignore_index=True)
 
 
-def subtract_intervals(frame: pd.DataFrame, remove: pd.DataFrame,
-                       chrom_order: Sequence[str] | None = None) -> pd.DataFrame:
+def subtract_intervals(
+    frame: pd.DataFrame, remove: pd.DataFrame, chrom_order: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Remove the bases of ``remove`` from ``frame`` (``bedtools subtract``, via pybedtools).
 
     Both are BED3-like frames (0-based half-open). Returns sorted BED3 (int64 coordinates).
@@ -128,23 +134,31 @@ def subtract_intervals(frame: pd.DataFrame, remove: pd.DataFrame,
         if os.path.getsize(result.fn) == 0:
             out = _empty_bed3()
         else:
-            out = pd.read_csv(result.fn, sep="\t", header=None, usecols=[0, 1, 2],
-                              names=_BED3, dtype={"chrom": str, "start": np.int64, "end": np.int64})
+            out = pd.read_csv(
+                result.fn,
+                sep="\t",
+                header=None,
+                usecols=[0, 1, 2],
+                names=_BED3,
+                dtype={"chrom": str, "start": np.int64, "end": np.int64},
+            )
     finally:
         for bed in (left, right, result):
             Path(bed.fn).unlink(missing_ok=True)
     return _genome_sort(out, chrom_order)
 
 
-def _known_chroms(frame: pd.DataFrame, sizes: Mapping[str, int], source: str
-                  ) -> tuple[pd.DataFrame, list[str]]:
+def _known_chroms(
+    frame: pd.DataFrame, sizes: Mapping[str, int], source: str
+) -> tuple[pd.DataFrame, list[str]]:
     """Drop intervals on chromosomes absent from ``sizes``; all absent (or a chr-prefix clash)
     is an error naming ``source``."""
     present = set(frame["chrom"].astype(str))
     missing = sorted(present - set(sizes))
-    if missing and (not present - set(missing)
-                    or all(("chr" + m if not m.startswith("chr") else m[3:]) in sizes
-                           for m in missing)):
+    if missing and (
+        not present - set(missing)
+        or all(("chr" + m if not m.startswith("chr") else m[3:]) in sizes for m in missing)
+    ):
         check_chromosomes(present, sizes, source=f"the genome (chromosome sizes), for {source}")
     return frame[frame["chrom"].isin(list(sizes))].copy(), missing
 
@@ -171,7 +185,7 @@ def decompress(src: str | Path, dest: str | Path) -> None:
     with open(src, "rb") as probe:
         gzipped = probe.read(2) == b"\x1f\x8b"
     try:
-        with (gzip.open(src, "rb") if gzipped else open(src, "rb")) as inp, open(tmp, "wb") as out:
+        with gzip.open(src, "rb") if gzipped else open(src, "rb") as inp, open(tmp, "wb") as out:
             shutil.copyfileobj(inp, out, length=1 << 22)
     except (OSError, EOFError) as err:
         tmp.unlink(missing_ok=True)
@@ -189,8 +203,9 @@ class PreparedBed:
     dropped_chroms: tuple[str, ...] = ()
 
 
-def prepare_blacklist(src: str | Path | None, chrom_sizes: str | Path,
-                      dest: str | Path) -> PreparedBed:
+def prepare_blacklist(
+    src: str | Path | None, chrom_sizes: str | Path, dest: str | Path
+) -> PreparedBed:
     """Write a genome's blacklist as sorted, merged BED3 on the genome's chromosomes.
 
     Parameters
@@ -210,17 +225,19 @@ def prepare_blacklist(src: str | Path | None, chrom_sizes: str | Path,
         frame["end"] = np.minimum(frame["end"].to_numpy(), frame["chrom"].map(sizes).to_numpy())
         frame = merge_intervals(frame[frame["end"] > frame["start"]], list(sizes))
     write_bed(frame, dest)
-    return PreparedBed(Path(dest), len(frame), int((frame["end"] - frame["start"]).sum()),
-                       tuple(dropped))
+    return PreparedBed(
+        Path(dest), len(frame), int((frame["end"] - frame["start"]).sum()), tuple(dropped)
+    )
 
 
 def _has_records(path: str | Path) -> bool:
     """True when a BED file holds at least one interval line."""
     with open(path, "rb") as probe:
         gzipped = probe.read(2) == b"\x1f\x8b"
-    with (gzip.open(path, "rt") if gzipped else open(path)) as handle:
-        return any(line.strip() and not line.startswith(("#", "track", "browser"))
-                   for line in handle)
+    with gzip.open(path, "rt") if gzipped else open(path) as handle:
+        return any(
+            line.strip() and not line.startswith(("#", "track", "browser")) for line in handle
+        )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -247,9 +264,14 @@ class JundRoi:
     dropped_chroms: tuple[str, ...] = ()
 
 
-def jund_roi(peaks: str | Path | pd.DataFrame, chrom_sizes: str | Path | Mapping[str, int],
-             blacklist: str | Path | pd.DataFrame | None = None, *, extend: int = 10_000,
-             binsize: int = 200) -> JundRoi:
+def jund_roi(
+    peaks: str | Path | pd.DataFrame,
+    chrom_sizes: str | Path | Mapping[str, int],
+    blacklist: str | Path | pd.DataFrame | None = None,
+    *,
+    extend: int = 10_000,
+    binsize: int = 200,
+) -> JundRoi:
     """Build the JunD ROI of case 1 (see :class:`JundRoi`).
 
     Parameters
@@ -282,20 +304,31 @@ def jund_roi(peaks: str | Path | pd.DataFrame, chrom_sizes: str | Path | Mapping
     ext["end"] = np.minimum(ext["end"].to_numpy() + extend, chrom_len)
     ext = merge_intervals(ext[ext["end"] > ext["start"]], order)
     if blacklist is not None:
-        black = blacklist if isinstance(blacklist, pd.DataFrame) else (
-            read_regions(blacklist) if _has_records(blacklist) else _empty_bed3())
+        black = (
+            blacklist
+            if isinstance(blacklist, pd.DataFrame)
+            else (read_regions(blacklist) if _has_records(blacklist) else _empty_bed3())
+        )
         ext = subtract_intervals(ext, black, order)
     start = -(-ext["start"].to_numpy(np.int64) // binsize) * binsize  # ceil to the grid
     end = (ext["end"].to_numpy(np.int64) // binsize) * binsize  # floor to the grid
     keep = end - start >= binsize
-    roi = pd.DataFrame({"chrom": ext["chrom"].to_numpy()[keep], "start": start[keep],
-                        "end": end[keep]})
+    roi = pd.DataFrame(
+        {"chrom": ext["chrom"].to_numpy()[keep], "start": start[keep], "end": end[keep]}
+    )
     return JundRoi(merged, _genome_sort(roi, order), tuple(dropped))
 
 
-def write_jund_roi(peaks: str | Path, chrom_sizes: str | Path, blacklist: str | Path | None,
-                   merged_out: str | Path, roi_out: str | Path, *, extend: int = 10_000,
-                   binsize: int = 200) -> JundRoi:
+def write_jund_roi(
+    peaks: str | Path,
+    chrom_sizes: str | Path,
+    blacklist: str | Path | None,
+    merged_out: str | Path,
+    roi_out: str | Path,
+    *,
+    extend: int = 10_000,
+    binsize: int = 200,
+) -> JundRoi:
     """:func:`jund_roi`, written to ``merged_out`` and ``roi_out`` (BED3)."""
     result = jund_roi(peaks, chrom_sizes, blacklist, extend=extend, binsize=binsize)
     write_bed(result.merged, merged_out)
@@ -307,9 +340,13 @@ def write_jund_roi(peaks: str | Path, chrom_sizes: str | Path, blacklist: str | 
 # Case 3: promoters
 
 
-def promoters(annotation: str | Path | pd.DataFrame, *, upstream: int = 200,
-              gene_type: str | None = "protein_coding",
-              chrom_sizes: str | Path | Mapping[str, int] | None = None) -> pd.DataFrame:
+def promoters(
+    annotation: str | Path | pd.DataFrame,
+    *,
+    upstream: int = 200,
+    gene_type: str | None = "protein_coding",
+    chrom_sizes: str | Path | Mapping[str, int] | None = None,
+) -> pd.DataFrame:
     """Strand-aware promoters of the genes of a GTF/GFF annotation (case 3's ROI).
 
     Parameters
@@ -329,7 +366,8 @@ def promoters(annotation: str | Path | pd.DataFrame, *, upstream: int = 200,
     -------
     pandas.DataFrame
         BED6 plus ``gene_name``: ``chrom``, ``start``, ``end`` (int64, 0-based half-open),
-        ``name`` (the gene_id), ``score`` (0), ``strand`` (``+``/``-``), ``gene_name``; genome order.
+        ``name`` (the gene_id), ``score`` (0), ``strand`` (``+``/``-``), ``gene_name``; in
+        genome order.
 
     Raises
     ------
@@ -340,8 +378,11 @@ def promoters(annotation: str | Path | pd.DataFrame, *, upstream: int = 200,
     if upstream < 0:
         raise ValueError(f"promoters: upstream must be >= 0, got {upstream}")
     source = "annotation" if isinstance(annotation, pd.DataFrame) else str(annotation)
-    genes = annotation if isinstance(annotation, pd.DataFrame) else read_regions(
-        annotation, feature="gene")
+    genes = (
+        annotation
+        if isinstance(annotation, pd.DataFrame)
+        else read_regions(annotation, feature="gene")
+    )
     for column in ("gene_id",) + (("gene_type",) if gene_type is not None else ()):
         if column not in genes.columns:
             raise ValueError(f"{source}: gene records lack the attribute '{column}'")
@@ -352,22 +393,33 @@ def promoters(annotation: str | Path | pd.DataFrame, *, upstream: int = 200,
     bad = genes[~genes["strand"].isin(["+", "-"])]
     if not bad.empty:
         row = bad.iloc[0]
-        raise ValueError(f"{source}: gene {row['gene_id']} has strand {row['strand']!r}; "
-                         "expected '+' or '-' to place its TSS")
+        raise ValueError(
+            f"{source}: gene {row['gene_id']} has strand {row['strand']!r}; "
+            "expected '+' or '-' to place its TSS"
+        )
     plus = (genes["strand"] == "+").to_numpy()
     tss = np.where(plus, genes["start"].to_numpy(np.int64), genes["end"].to_numpy(np.int64) - 1)
     start = np.where(plus, tss - upstream, tss)
-    out = pd.DataFrame({
-        "chrom": genes["chrom"].astype(str).to_numpy(), "start": start, "end": start + upstream + 1,
-        "name": genes["gene_id"].astype(str).to_numpy(), "score": 0,
-        "strand": genes["strand"].to_numpy(),
-        "gene_name": (genes["gene_name"].astype(str).to_numpy() if "gene_name" in genes.columns
-                      else genes["gene_id"].astype(str).to_numpy()),
-    })
+    out = pd.DataFrame(
+        {
+            "chrom": genes["chrom"].astype(str).to_numpy(),
+            "start": start,
+            "end": start + upstream + 1,
+            "name": genes["gene_id"].astype(str).to_numpy(),
+            "score": 0,
+            "strand": genes["strand"].to_numpy(),
+            "gene_name": (
+                genes["gene_name"].astype(str).to_numpy()
+                if "gene_name" in genes.columns
+                else genes["gene_id"].astype(str).to_numpy()
+            ),
+        }
+    )
     order = None
     if chrom_sizes is not None:
-        sizes = (dict(chrom_sizes) if isinstance(chrom_sizes, Mapping)
-                 else read_chrom_sizes(chrom_sizes))
+        sizes = (
+            dict(chrom_sizes) if isinstance(chrom_sizes, Mapping) else read_chrom_sizes(chrom_sizes)
+        )
         out, _ = _known_chroms(out, sizes, source)
         out = out[(out["start"] >= 0) & (out["end"] <= out["chrom"].map(sizes))]
         order = list(sizes)
@@ -376,8 +428,14 @@ def promoters(annotation: str | Path | pd.DataFrame, *, upstream: int = 200,
     return _genome_sort(out, order)
 
 
-def write_promoters(annotation: str | Path, chrom_sizes: str | Path, dest: str | Path, *,
-                    upstream: int = 200, gene_type: str | None = "protein_coding") -> pd.DataFrame:
+def write_promoters(
+    annotation: str | Path,
+    chrom_sizes: str | Path,
+    dest: str | Path,
+    *,
+    upstream: int = 200,
+    gene_type: str | None = "protein_coding",
+) -> pd.DataFrame:
     """:func:`promoters`, written to ``dest`` as BED6 + gene_name."""
     out = promoters(annotation, upstream=upstream, gene_type=gene_type, chrom_sizes=chrom_sizes)
     write_bed(out, dest, columns=list(out.columns))
@@ -391,8 +449,11 @@ def write_promoters(annotation: str | Path, chrom_sizes: str | Path, dest: str |
 def _feature_name(location: str) -> tuple[str, str]:
     """(feature name, file name) of a peak-file location: ``.../E003-H2A.Z.narrowPeak.gz`` ->
     (``E003-H2A.Z``, ``E003-H2A.Z.narrowPeak.gz``)."""
-    base = Path(local_path(location)).name if is_local(location) else PurePosixPath(
-        location.split("?", 1)[0]).name
+    base = (
+        Path(local_path(location)).name
+        if is_local(location)
+        else PurePosixPath(location.split("?", 1)[0]).name
+    )
     name = re.sub(r"(\.(narrowPeak|broadPeak|bed))?(\.(gz|bgz))?$", "", base, flags=re.IGNORECASE)
     return (name or base), base
 
@@ -405,12 +466,19 @@ def _locate_feature(ref: str, base: str, where: str) -> str:
     for candidate in candidates:
         if os.path.exists(candidate):
             return candidate
-    raise ValueError(f"{where}: peak file {ref!r} not found, neither relative to the working "
-                     f"directory ({candidates[0]}) nor beside the list ({candidates[1]})")
+    raise ValueError(
+        f"{where}: peak file {ref!r} not found, neither relative to the working "
+        f"directory ({candidates[0]}) nor beside the list ({candidates[1]})"
+    )
 
 
-def deepsea_features(urls: str | Path, base: str, categories: Mapping[str, str], *,
-                     download_dir: str = "resources/downloads/deepsea") -> pd.DataFrame:
+def deepsea_features(
+    urls: str | Path,
+    base: str,
+    categories: Mapping[str, str],
+    *,
+    download_dir: str = "resources/downloads/deepsea",
+) -> pd.DataFrame:
     """The DeepSEA feature table from a list of peak-file URLs or paths, in list order.
 
     Parameters
@@ -446,8 +514,9 @@ def deepsea_features(urls: str | Path, base: str, categories: Mapping[str, str],
         try:
             compiled.append((category, re.compile(pattern)))
         except re.error as err:
-            raise ValueError(f"deepsea categories: bad regex for '{category}': {pattern!r} ({err})"
-                             ) from err
+            raise ValueError(
+                f"deepsea categories: bad regex for '{category}': {pattern!r} ({err})"
+            ) from err
     rows = []
     seen: dict[str, int] = {}
     with open(urls) as handle:
@@ -464,19 +533,27 @@ def deepsea_features(urls: str | Path, base: str, categories: Mapping[str, str],
                 )
             feature, filename = _feature_name(location)
             if filename in seen:
-                raise ValueError(f"{urls}, line {number}: file name {filename!r} repeats line "
-                                 f"{seen[filename]}; feature files must have distinct names")
+                raise ValueError(
+                    f"{urls}, line {number}: file name {filename!r} repeats line "
+                    f"{seen[filename]}; feature files must have distinct names"
+                )
             seen[filename] = number
-            rows.append((len(rows), feature, category, location,
-                         f"{download_dir.rstrip('/')}/{filename}"))
+            rows.append(
+                (len(rows), feature, category, location, f"{download_dir.rstrip('/')}/{filename}")
+            )
     if not rows:
         raise ValueError(f"{urls}: no feature URLs found")
     return pd.DataFrame(rows, columns=list(FEATURE_COLUMNS))
 
 
-def write_deepsea_features(urls: str | Path, base: str, categories: Mapping[str, str],
-                           dest: str | Path, *,
-                           download_dir: str = "resources/downloads/deepsea") -> pd.DataFrame:
+def write_deepsea_features(
+    urls: str | Path,
+    base: str,
+    categories: Mapping[str, str],
+    dest: str | Path,
+    *,
+    download_dir: str = "resources/downloads/deepsea",
+) -> pd.DataFrame:
     """:func:`deepsea_features`, written to ``dest`` as a TSV with a header line."""
     table = deepsea_features(urls, base, categories, download_dir=download_dir)
     Path(dest).parent.mkdir(parents=True, exist_ok=True)
@@ -484,9 +561,14 @@ def write_deepsea_features(urls: str | Path, base: str, categories: Mapping[str,
     return table
 
 
-def tf_bins(peak_files: Sequence[str | Path], chrom_sizes: str | Path | Mapping[str, int], *,
-            binsize: int = 200, min_overlap: float = 0.5) -> pd.DataFrame:
-    """DeepSEA's region set: grid bins covered by at least one feature for ``min_overlap`` of the bin.
+def tf_bins(
+    peak_files: Sequence[str | Path],
+    chrom_sizes: str | Path | Mapping[str, int],
+    *,
+    binsize: int = 200,
+    min_overlap: float = 0.5,
+) -> pd.DataFrame:
+    """DeepSEA's region set: grid bins that one feature covers for ``min_overlap`` of the bin.
 
     The grid is ``[i * binsize, (i + 1) * binsize)`` per chromosome (a trailing partial bin is
     left out). For each file its peaks are merged, so that a bin's coverage by one feature counts
@@ -499,8 +581,9 @@ def tf_bins(peak_files: Sequence[str | Path], chrom_sizes: str | Path | Mapping[
         BED3 (``chrom``, ``start``, ``end`` int64), genome order.
     """
     if binsize < 1 or not 0 < min_overlap <= 1:
-        raise ValueError(f"tf_bins: need binsize >= 1 and 0 < min_overlap <= 1, got {binsize}, "
-                         f"{min_overlap}")
+        raise ValueError(
+            f"tf_bins: need binsize >= 1 and 0 < min_overlap <= 1, got {binsize}, " f"{min_overlap}"
+        )
     sizes = dict(chrom_sizes) if isinstance(chrom_sizes, Mapping) else read_chrom_sizes(chrom_sizes)
     chosen = {chrom: np.zeros(size // binsize, dtype=bool) for chrom, size in sizes.items()}
     threshold = min_overlap * binsize
@@ -514,14 +597,18 @@ def tf_bins(peak_files: Sequence[str | Path], chrom_sizes: str | Path | Mapping[
             counts = last - first + 1
             offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
             bins = np.repeat(first, counts) + offsets
-            overlap = (np.minimum(np.repeat(e, counts), (bins + 1) * binsize)
-                       - np.maximum(np.repeat(s, counts), bins * binsize))
+            overlap = np.minimum(np.repeat(e, counts), (bins + 1) * binsize) - np.maximum(
+                np.repeat(s, counts), bins * binsize
+            )
             unique, inverse = np.unique(bins, return_inverse=True)
             covered = np.bincount(inverse, weights=overlap)
             hit = unique[(covered >= threshold) & (unique < len(chosen[chrom]))]
             chosen[chrom][hit] = True
-    parts = [pd.DataFrame({"chrom": chrom, "start": np.flatnonzero(mask).astype(np.int64) * binsize})
-             for chrom, mask in chosen.items() if mask.any()]
+    parts = [
+        pd.DataFrame({"chrom": chrom, "start": np.flatnonzero(mask).astype(np.int64) * binsize})
+        for chrom, mask in chosen.items()
+        if mask.any()
+    ]
     if not parts:
         return _empty_bed3()
     out = pd.concat(parts, ignore_index=True)
@@ -538,8 +625,15 @@ class Split:
     test: pd.DataFrame
 
 
-def split_bins(bins: pd.DataFrame, *, test_chroms: Sequence[str], validation_fraction: float = 0.1,
-               block_size: int = 100, seed: int = 1, binsize: int = 200) -> Split:
+def split_bins(
+    bins: pd.DataFrame,
+    *,
+    test_chroms: Sequence[str],
+    validation_fraction: float = 0.1,
+    block_size: int = 100,
+    seed: int = 1,
+    binsize: int = 200,
+) -> Split:
     """Split region bins: test chromosomes, then a seeded block-wise validation draw.
 
     Bins on ``test_chroms`` form the test set. The other bins are grouped into blocks of the
@@ -551,8 +645,10 @@ def split_bins(bins: pd.DataFrame, *, test_chroms: Sequence[str], validation_fra
     set). Same input and seed, same split.
     """
     if not 0 < validation_fraction < 1 or block_size < 1:
-        raise ValueError("split_bins: need 0 < validation_fraction < 1 and block_size >= 1, got "
-                         f"{validation_fraction}, {block_size}")
+        raise ValueError(
+            "split_bins: need 0 < validation_fraction < 1 and block_size >= 1, got "
+            f"{validation_fraction}, {block_size}"
+        )
     bins = bins[_BED3].reset_index(drop=True)
     is_test = bins["chrom"].isin(list(test_chroms)).to_numpy()
     rest = bins[~is_test].reset_index(drop=True)
@@ -569,18 +665,28 @@ def split_bins(bins: pd.DataFrame, *, test_chroms: Sequence[str], validation_fra
         take = min(take, n_blocks - 1)  # training keeps at least one block
         validation_mask = np.isin(codes, order[:take])
     chroms = list(dict.fromkeys(bins["chrom"]))
-    return Split(_genome_sort(rest[~validation_mask], chroms),
-                 _genome_sort(rest[validation_mask], chroms),
-                 _genome_sort(bins[is_test], chroms))
+    return Split(
+        _genome_sort(rest[~validation_mask], chroms),
+        _genome_sort(rest[validation_mask], chroms),
+        _genome_sort(bins[is_test], chroms),
+    )
 
 
-def write_deepsea_regions(chrom_sizes: str | Path, train_out: str | Path,
-                          validation_out: str | Path, test_out: str | Path, *,
-                          tf_peak_files: Sequence[str | Path] = (),
-                          bins_file: str | Path | None = None, binsize: int = 200,
-                          min_overlap: float = 0.5, test_chroms: Sequence[str] = ("chr8", "chr9"),
-                          validation_fraction: float = 0.1, block_size: int = 100,
-                          seed: int = 1) -> Split:
+def write_deepsea_regions(
+    chrom_sizes: str | Path,
+    train_out: str | Path,
+    validation_out: str | Path,
+    test_out: str | Path,
+    *,
+    tf_peak_files: Sequence[str | Path] = (),
+    bins_file: str | Path | None = None,
+    binsize: int = 200,
+    min_overlap: float = 0.5,
+    test_chroms: Sequence[str] = ("chr8", "chr9"),
+    validation_fraction: float = 0.1,
+    block_size: int = 100,
+    seed: int = 1,
+) -> Split:
     """DeepSEA's regions, split and written as BED3.
 
     The bins come from ``bins_file`` (DeepSEA's own ``allTFs.pos.bed``) when given, else they are
@@ -598,13 +704,22 @@ def write_deepsea_regions(chrom_sizes: str | Path, train_out: str | Path,
     elif tf_peak_files:
         bins = tf_bins(tf_peak_files, sizes, binsize=binsize, min_overlap=min_overlap)
     else:
-        raise ValueError("write_deepsea_regions: give tf_peak_files (no TF feature in the list?) "
-                         "or bins_file")
+        raise ValueError(
+            "write_deepsea_regions: give tf_peak_files (no TF feature in the list?) " "or bins_file"
+        )
     if bins.empty:
-        raise ValueError("write_deepsea_regions: no region bin (do the TF peaks lie on the "
-                         f"chromosomes of {chrom_sizes}?)")
-    split = split_bins(bins, test_chroms=test_chroms, validation_fraction=validation_fraction,
-                       block_size=block_size, seed=seed, binsize=binsize)
+        raise ValueError(
+            "write_deepsea_regions: no region bin (do the TF peaks lie on the "
+            f"chromosomes of {chrom_sizes}?)"
+        )
+    split = split_bins(
+        bins,
+        test_chroms=test_chroms,
+        validation_fraction=validation_fraction,
+        block_size=block_size,
+        seed=seed,
+        binsize=binsize,
+    )
     write_bed(split.train, train_out)
     write_bed(split.validation, validation_out)
     write_bed(split.test, test_out)

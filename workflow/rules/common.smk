@@ -1,4 +1,5 @@
 # Configuration, validation and the target list. Input functions of each stage live beside its rules.
+import os
 import sys
 from pathlib import Path
 
@@ -40,3 +41,30 @@ def all_targets():
         if case_enabled(case):
             targets += case_targets()
     return targets
+
+
+# --- The synthetic demo world (rules in world.smk) ---
+WORLD = "results/demo/world"
+WORLD_FILES = [
+    "genome.fa",
+    "genome.fa.fai",
+    "genome.chrom.sizes",
+    "blacklist.bed",
+    "jund/peaks.narrowPeak.gz",
+    "jund/dnase_roadmap.bam",
+    "jund/dnase_roadmap.bam.bai",
+    "jund/dnase_encode.bam",
+    "jund/dnase_encode.bam.bai",
+    "deepsea/urls.txt",
+    "cage/annotation.gtf.gz",
+    "cage/cage.bam",
+    "cage/cage.bam.bai",
+    "cage/dnase.bam",
+    "cage/dnase.bam.bai",
+    "cage/h3k4me3.bigwig",
+    "variants.vcf.gz",
+]
+
+
+def world_outputs():
+    return [f"{WORLD}/{name}" for name in WORLD_FILES]

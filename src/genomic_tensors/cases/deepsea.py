@@ -655,16 +655,14 @@ def evaluate_run(
     batch_size: int = 128,
 ) -> pd.DataFrame:
     """Per-feature metrics of one trained model on the test set: the rows of ``metrics.tsv``."""
-    import keras
-
-    import genomic_tensors.layers  # noqa: F401  (registers the custom layers)
+    from genomic_tensors.training import load_model
 
     table = read_features(features)
     y = load_labels(labels)
     x = WindowCodes.load(sequence)
     if len(x) != len(y):
         raise ValueError(f"{sequence} has {len(x)} windows but {labels} has {len(y)} rows")
-    model = keras.models.load_model(model_path)
+    model = load_model(model_path)
     scores = feature_metrics(y.matrix, predict(model, x, batch_size=batch_size))
     out = pd.DataFrame(
         {

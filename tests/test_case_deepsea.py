@@ -392,18 +392,27 @@ def test_paper_categories_classify_the_919_real_features(shared_data):
 
 # -------------------------------------------------------------------------------------------- dry run
 def test_paper_dry_run_plans_24_training_jobs(tmp_path):
-    """The real config's dry run (no network): 24 training and 24 evaluation jobs, one per grid point."""
+    """The real config's dry run (no network): one training job per point of the paper's grid, each on one
+    GPU, and one evaluation per run. The 919 label columns come from the feature checkpoint at run time;
+    the architectures are the paper's because `width` is 1 (see test_config_grids_...)."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     cmd = [
-        str(Path(sys.executable).parent / "snakemake"), "-n", "--quiet", "rules",
+        str(Path(sys.executable).parent / "snakemake"), "-n",
         "--snakefile", str(REPO / "workflow" / "Snakefile"), "--configfile", str(REPO / "config" / "config.yaml"),
         "--directory", str(tmp_path), "--config", "cases=[deepsea]",
     ]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    counts = dict(re.findall(r"^(deepsea_\w+)\s+(\d+)", result.stdout, flags=re.M))
-    assert counts.get("deepsea_train") == "24", result.stdout
-    assert counts.get("deepsea_evaluate") == "24"
-    assert counts.get("deepsea_labels") == "1"
-    # One sequence input per (window, order, split): 3 windows x 3 orders x 3 splits.
-    assert counts.get("deepsea_sequence") == "27"
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-5000:]
+    counts = dict(re.findall(r"^(deepsea_\w+)\s+(\d+)$", out, flags=re.M))
+    assert counts["deepsea_train"] == "24" and counts["deepsea_evaluate"] == "24"
+    assert counts["deepsea_labels"] == "1"
+    assert counts["deepsea_sequence"] == "27"  # 3 windows x 3 orders x 3 splits
+    blocks = re.findall(r"rule deepsea_train:\n(.*?)(?=\n\[|\Z)", out, flags=re.S)
+    planned = set()
+    for block in blocks:
+        wc = dict(re.findall(r"(ds_\w+)=(\w+)", re.search(r"wildcards: (.*)", block).group(1)))
+        planned.add((wc["ds_model"], int(wc["ds_window"]), int(wc["ds_order"]), wc["ds_strands"]))
+        assert re.search(r"resources: .*gpu=1", block), block
+    expected = {(r.model, r.window, r.order, r.strands) for r in ds.expand_grid(PAPER_GRID)}
+    assert planned == expected

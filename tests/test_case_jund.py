@@ -351,7 +351,7 @@ def tiny_tensors(tmp_path_factory):
     GenomicDataset(regions[["chrom", "start", "end"]], make_storage(y.reshape(-1, 1, 1, 1)),
                    conditions=["jund"]).save(root / "labels.npz")
     dnase = rng.poisson(1.0, (len(y), 12, 2, 2)).astype(np.float32) + 3 * y[:, None, None, None]
-    GenomicDataset(regions[["chrom", "start", "end"]], make_storage(dnase), flank=30,
+    GenomicDataset(regions[["chrom", "start", "end"]], make_storage(dnase), flank=100,
                    conditions=["roadmap", "encode"]).save(root / "dnase.npz")
     Bioseq.from_fasta(fasta, roi, binsize=100, flank=50, order=2).save(root / "dna.npz")
     return root
@@ -488,3 +488,36 @@ def test_model_dirs_expand_the_config_grid():
     targets = jund.workflow_targets()
     assert "results/jund/metrics.tsv" in targets and "results/figures/fig2d.svg" in targets
     assert sum(t.endswith(".test.bigwig") for t in targets) == 3
+
+
+def test_locus_tracks_average_models_and_attribute_over_the_window(tiny_tensors, tmp_path):
+    from genomic_tensors.sequence import Bioseq
+
+    models = []
+    for rep in (1, 2):
+        model = tmp_path / f"m{rep}.keras"
+        jund.train_and_evaluate(
+            Setting("combined", order=2, dropout=0.0, normalization="none", augment="flip"),
+            labels=tiny_tensors / "labels.npz", dna=tiny_tensors / "dna.npz", dnase=tiny_tensors / "dnase.npz",
+            replicate=rep, seed=1, validation=["chr2"], test=["chr3"], epochs=1, batch_size=16, patience=1,
+            model_path=model, history_path=tmp_path / "h.tsv", metrics_path=tmp_path / "m.tsv",
+            predictions_path=tmp_path / "p.tsv",
+        )
+        models.append(model)
+    # Bin 4 of chr3 ([450, 550)) holds the planted TGACTCA at 496-503.
+    locus = jund.Locus("chr3", 250, 950, 450, 550, source="test")
+    tracks = jund.locus_tracks(locus, models, dna=tiny_tensors / "dna.npz", dnase=tiny_tensors / "dnase.npz",
+                               counts=tiny_tensors / "dnase.npz", labels=tiny_tensors / "labels.npz",
+                               test=["chr3"], steps=8)
+    np.testing.assert_array_equal(tracks["bin_start"], [250, 350, 450, 550, 650, 750, 850])
+    np.testing.assert_array_equal(tracks["label"], [0, 0, 1, 0, 0, 0, 1])
+    assert tracks["prediction"].shape == (7,) and ((tracks["prediction"] > 0) & (tracks["prediction"] < 1)).all()
+    assert int(tracks["dnase_resolution"]) == 25 and tracks["dnase"].shape == (28, 2)
+    np.testing.assert_array_equal(tracks["dnase_position"][:5], [250, 275, 300, 325, 350])
+    assert tracks["attribution"].shape == (100,) and np.abs(tracks["attribution"]).sum() > 0
+    genome = "".join(Path(tiny_tensors / "genome.fa").read_text().split(">chr3\n")[1].split())
+    assert str(tracks["bases"]) == genome[450:550] and "TGACTCA" in str(tracks["bases"])
+    with pytest.raises(ValueError, match="no ROI bin overlaps"):
+        jund.locus_tracks(jund.Locus("chr3", 5000, 6000, 5400, 5500), models, dna=tiny_tensors / "dna.npz",
+                          dnase=tiny_tensors / "dnase.npz", counts=tiny_tensors / "dnase.npz",
+                          labels=tiny_tensors / "labels.npz", test=["chr3"])

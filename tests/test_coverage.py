@@ -144,6 +144,7 @@ def test_numpy_engine_equals_pysam_on_many_reads_across_batches(tmp_path, monkey
     reference = bam_read_ends(bam, "chr1", min_mapq=20, engine="pysam")
     # tiny batches force records to straddle batch ends (carried over) and many chains
     monkeypatch.setattr(coverage, "_BATCH_BYTES", 1500)
+    monkeypatch.setattr(coverage, "_THREAD_MIN_BLOCKS", 1)  # inflate on two threads
     got = bam_read_ends(bam, "chr1", min_mapq=20)
     assert got.plus.size + got.minus.size > 1000
     np.testing.assert_array_equal(got.plus, reference.plus)
@@ -151,6 +152,50 @@ def test_numpy_engine_equals_pysam_on_many_reads_across_batches(tmp_path, monkey
     monkeypatch.setattr(coverage, "_FEW_CHAINS", 10_000)  # the plain-loop path alone
     got = bam_read_ends(bam, "chr2")
     np.testing.assert_array_equal(got.plus, bam_read_ends(bam, "chr2", engine="pysam").plus)
+
+
+def test_records_spanning_bgzf_blocks(tmp_path):
+    """Writers other than htslib split records across blocks: the reader must not rely on
+    records starting at block starts."""
+    rng = np.random.default_rng(1)
+    reads = [{"pos": int(p), "flag": int(f)} for p, f in zip(np.sort(rng.integers(0, 990, 4000)), rng.choice([0, REV], 4000), strict=True)]
+    tidy = make_bam(tmp_path / "tidy.bam", reads)
+    with pysam.BGZFile(str(tidy), "rb") as src:
+        payload = src.read()
+    split = tmp_path / "split.bam"
+    with pysam.BGZFile(str(split), "wb") as dst:  # fixed-size blocks, cutting records anywhere
+        dst.write(payload)
+    pysam.index(str(split))
+    got = bam_read_ends(split, "chr1")
+    want = bam_read_ends(tidy, "chr1", engine="pysam")
+    np.testing.assert_array_equal(got.plus, want.plus)
+    np.testing.assert_array_equal(got.minus, want.minus)
+    assert got.plus.size + got.minus.size == 4000
+
+
+def test_index_of_another_layout_is_an_error(tmp_path, caplog):
+    reads = [{"pos": int(p)} for p in range(0, 990, 1)] * 4
+    tidy = make_bam(tmp_path / "tidy.bam", reads)
+    with pysam.BGZFile(str(tidy), "rb") as src:
+        payload = src.read()
+    split = tmp_path / "split.bam"
+    with pysam.BGZFile(str(split), "wb") as dst:
+        dst.write(payload)
+    pysam.index(str(split))
+    # same records, other block boundaries: the offsets of one index are wrong for the other
+    Path(f"{tidy}.bai").write_bytes(Path(f"{split}.bai").read_bytes())
+    with pytest.raises(ValueError, match=r"samtools index .*tidy\.bam"):
+        bam_read_ends(tidy, "chr1")
+
+
+def test_index_older_than_the_bam_is_reported(tmp_path, caplog):
+    import os
+
+    bam = make_bam(tmp_path / "old.bam", [{"pos": 5}])
+    os.utime(f"{bam}.bai", (1_000_000, 1_000_000))
+    with caplog.at_level(logging.WARNING, logger="genomic_tensors.coverage"):
+        assert bam_read_ends(bam, "chr1").plus.tolist() == [5]
+    assert "index file is older than the BAM" in caplog.text
 
 
 def test_chromosome_without_reads(tmp_path):
@@ -189,6 +234,26 @@ def test_bin_positions_by_hand():
     np.testing.assert_allclose(bin_positions(pos, starts, 10, 5, "mean"), [[0, 0.6], [0.6, 0.4], [0.4, 0.2]])
     with pytest.raises(ValueError, match="unknown collapse 'median'"):
         bin_positions(pos, starts, 10, 5, "median")
+
+
+@pytest.mark.parametrize("collapse", ["sum", "mean", "max"])
+@pytest.mark.parametrize("grid", [True, False])
+def test_bin_positions_equals_brute_force(collapse, grid):
+    """Both counting paths (one shared bin grid, or windows at any offsets) against a loop."""
+    rng = np.random.default_rng(5)
+    pos = np.sort(rng.integers(0, 3000, 5000))
+    starts = rng.integers(-100, 3100, 300)
+    if grid:
+        starts -= starts % 10  # every window on the same 10-bp grid
+    else:
+        starts[0] = 3  # at least one window off the grid
+    got = bin_positions(pos, starts, 60, 10, collapse)
+    per_base = np.bincount(pos, minlength=3300)
+    for i, s in enumerate(starts.tolist()):
+        bases = np.array([per_base[p] if 0 <= p < 3300 else 0 for p in range(s, s + 60)], float)
+        bins = bases.reshape(6, 10)
+        want = {"sum": bins.sum(1), "mean": bins.mean(1), "max": bins.max(1)}[collapse]
+        np.testing.assert_allclose(got[i], want, rtol=1e-6)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -282,6 +347,9 @@ def test_variable_windows_need_binsize_or_one_bin(cover_bam):
         Cover.from_bam(cover_bam, roi, resolution=1)
     cov = Cover.from_bam(cover_bam, roi, resolution=None, stranded=False)
     assert np.asarray(cov)[:, 0, 0, 0].tolist() == [3, 5]
+    assert cov.bin_length == 0  # no common bin length: TPM refuses it
+    with pytest.raises(ValueError, match="one bin length"):
+        Cover.from_bam(cover_bam, roi, resolution=None, normalizer="tpm")
 
 
 def test_chromosome_names_checked_with_chr_hint(cover_bam):

@@ -65,6 +65,8 @@ def test_tpm_bin_length_from_the_dataset_and_fitted_totals_reused():
 def test_tpm_needs_a_bin_length_and_counts():
     with pytest.raises(ValueError, match="bin length"):
         TPM().fit(_counts())
+    with pytest.raises(ValueError, match="one bin length in bases, got 0"):
+        TPM().fit(_Holder(_counts(), bin_length=0))
     empty = np.zeros((1, 1, 1, 2))
     empty[..., 1] = 1
     with pytest.raises(ValueError, match=r"condition\(s\) \[0\] have no counts"):

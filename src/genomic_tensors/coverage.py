@@ -19,9 +19,11 @@ coverage of each bin is computed with cumulative sums.
 from __future__ import annotations
 
 import hashlib
+import logging
 import struct
 import zlib
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -49,6 +51,8 @@ __all__ = [
     "find_bam_index",
 ]
 
+logger = logging.getLogger(__name__)
+
 # ----------------------------------------------------------------------------------------------
 # BAM decoding
 # ----------------------------------------------------------------------------------------------
@@ -65,6 +69,9 @@ _BAI_MAGIC = b"BAI\x01"
 _BATCH_BYTES = 8 << 20
 #: below this many concurrent record chains, follow them with a plain loop
 _FEW_CHAINS = 4
+#: threads inflating BGZF blocks (zlib releases the GIL), for batches of at least so many blocks
+_INFLATE_THREADS = 2
+_THREAD_MIN_BLOCKS = 16
 
 PAIRED_END_MODES = ("5prime", "midpoint")
 
@@ -114,6 +121,12 @@ def find_bam_index(path: str | Path) -> Path:
     path = Path(path)
     for cand in (Path(f"{path}.bai"), path.with_suffix(".bai")):
         if cand.exists():
+            if cand.stat().st_mtime < path.stat().st_mtime:
+                logger.warning(
+                    "the index file is older than the BAM: %s (re-create it with samtools index "
+                    "if the BAM changed)",
+                    cand,
+                )
             return cand
     csi = Path(f"{path}.csi")
     hint = f" (found {csi.name}, but only .bai indexes are read)" if csi.exists() else ""
@@ -189,8 +202,8 @@ def _bgzf_batches(path: Path, begin: int, end: int) -> Iterator[_Batch]:
             while off + 18 <= len(raw):
                 if raw[off : off + 4] != b"\x1f\x8b\x08\x04":
                     raise ValueError(
-                        f"{path}: no BGZF block at byte {file_pos + off}; the file is damaged or "
-                        f"not a BAM"
+                        f"{path}: no BGZF block at byte {file_pos + off}; the file is damaged, not "
+                        f"a BAM, or its index is stale -- re-create it with `samtools index {path}`"
                     )
                 (xlen,) = struct.unpack_from("<H", raw, off + 10)
                 bsize = _bgzf_bsize(raw, off, xlen, path, file_pos)
@@ -201,6 +214,10 @@ def _bgzf_batches(path: Path, begin: int, end: int) -> Iterator[_Batch]:
                 off += bsize
                 if file_pos + off > last_block:
                     finished = True
+                    # the index's end must fall on this block's start (or just past its end)
+                    edge = blocks[-1][0] if end & 0xFFFF else file_pos + off
+                    if edge != cend:
+                        raise _index_mismatch(path)
                     break
             if not chunk and not finished:
                 raise ValueError(f"{path}: truncated BGZF stream near byte {file_pos + off}")
@@ -226,16 +243,14 @@ class _ChainBroken(Exception):
     """A record chain did not land on an offset believed to start a record."""
 
 
-def _record_starts(
-    data: np.ndarray, starts: np.ndarray, trusted: np.ndarray
-) -> tuple[np.ndarray, int]:
+def _record_starts(data: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, int]:
     """Offsets of the complete BAM records in ``data``, following the record chain.
 
     Every record begins with its size, so records form a chain; it is followed from all of
     ``starts`` (sorted int64, ``starts[0] == 0`` a record start) at once with numpy, each chain
     up to the next start, then the last few chains with a plain loop. A chain must land exactly
-    on the next start; when it does not, ``_ChainBroken`` is raised, with ``trusted`` (bool per
-    start: known from the index) telling the caller whether the BAM or a guess was wrong.
+    on the next start, else ``_ChainBroken`` is raised (a guessed start was wrong, or the data
+    do not match the index).
 
     Returns
     -------
@@ -247,36 +262,41 @@ def _record_starts(
     limits = np.append(starts[1:], stop).astype(np.int64)
     cur = starts.astype(np.int64)
     chain = np.arange(cur.size)
+    lim = limits.copy()
     found: list[np.ndarray] = []
     owner: list[np.ndarray] = []  # the chain of each found record
     rest = stop
     quads = as_strided(data, (max(stop - 3, 0), 4), (1, 1), writeable=False)
-    while cur.size:
-        if cur.size <= _FEW_CHAINS:
-            for pos, idx in zip(cur.tolist(), chain.tolist(), strict=True):
-                got, pos = _follow_chain(data, pos, int(limits[idx]))
-                found.append(got)
-                owner.append(np.full(got.size, idx))
-                if pos != limits[idx]:
-                    if idx != starts.size - 1:
-                        raise _ChainBroken(bool(trusted[idx + 1]))
-                    rest = pos
-            break
-        room = cur + 4 <= stop
-        nxt = cur + 4
-        nxt[room] += quads[cur[room]].view("<i4")[:, 0]
-        lim = limits[chain]
-        whole = room & (nxt <= stop) & (nxt >= cur + 36)
-        bad = (~whole & (lim != stop)) | (whole & (nxt > lim))
-        if bad.any():
-            idx = int(chain[bad][0])
-            raise _ChainBroken(bool(trusted[min(idx + 1, starts.size - 1)]))
-        found.append(cur[whole])
-        owner.append(chain[whole])
-        if not whole.all():  # the incomplete record at the end of the data
-            rest = int(cur[~whole][0])
-        going = whole & (nxt < lim)
-        cur, chain = nxt[going], chain[going]
+    # `cur` stays ascending (each chain moves inside its own segment), so only the last chain
+    # can reach the end of the data; the loop body is kept to a dozen numpy calls per step
+    while cur.size > _FEW_CHAINS:
+        if cur[-1] + 4 > stop:  # no room for the last chain's size field: incomplete record
+            if lim[-1] != stop:
+                raise _ChainBroken(int(chain[-1]))
+            rest = int(cur[-1])
+            cur, chain, lim = cur[:-1], chain[:-1], lim[:-1]
+            continue
+        nxt = cur + 4 + quads[cur].view("<i4")[:, 0]
+        ok = (nxt <= lim) & (nxt >= cur + 36)
+        if not ok.all():
+            bad = np.flatnonzero(~ok)
+            # only an incomplete record of the last chain, at the end of the data, is allowed
+            if bad.size > 1 or bad[0] != cur.size - 1 or lim[-1] != stop or nxt[-1] < cur[-1] + 36:
+                raise _ChainBroken(int(chain[bad[0]]))
+            rest = int(cur[-1])
+            cur, chain, lim, nxt = cur[:-1], chain[:-1], lim[:-1], nxt[:-1]
+        found.append(cur)
+        owner.append(chain)
+        going = nxt < lim
+        cur, chain, lim = nxt[going], chain[going], lim[going]
+    for pos, idx in zip(cur.tolist(), chain.tolist(), strict=True):
+        got, pos = _follow_chain(data, pos, int(limits[idx]))
+        found.append(got)
+        owner.append(np.full(got.size, idx))
+        if pos != limits[idx]:
+            if idx != starts.size - 1:
+                raise _ChainBroken(idx)
+            rest = pos
     if not found:
         return np.zeros(0, np.int64), rest
     offsets = np.concatenate(found)
@@ -353,10 +373,11 @@ def _positions_from_records(
     # the fixed fields after block_size: ref_id, pos, l_read_name | mapq << 8 | bin << 16,
     # n_cigar | flag << 16, l_seq, next_ref_id, next_pos, tlen (SAM specification, 4.2)
     words = _words_at(data, starts + 4, 8 if paired_end == "midpoint" else 4)
+    if np.any(words[0] != tid):  # a sorted BAM holds only this reference in its index range
+        raise _ChainBroken(-1)
     w3 = words[3].view(np.uint32)
     flag = w3 >> 16
     keep = (flag & (_NEVER if keep_duplicates else _NEVER | _DUPLICATE)) == 0
-    keep &= words[0] == tid
     if min_mapq > 0:
         keep &= (words[2].view(np.uint32) >> 8 & 0xFF) >= min_mapq
     if paired_end == "midpoint":
@@ -388,6 +409,50 @@ def _read_ends_numpy(
     ref = index[tid]
     if ref.end <= ref.begin:
         return ReadEnds(np.zeros(0, np.int64), np.zeros(0, np.int64))
+    pool = ThreadPoolExecutor(_INFLATE_THREADS) if _INFLATE_THREADS > 1 else None
+    try:
+        return _read_batches(path, tid, ref, pool, min_mapq, keep_duplicates, paired_end)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+
+
+def _inflate(batch: _Batch, buf: np.ndarray, at: list[int], pool: Any, path: Path) -> None:
+    """Inflate the blocks of ``batch`` into ``buf`` at offsets ``at`` (threads share the work:
+    zlib releases the GIL while it inflates)."""
+    view = memoryview(batch.raw)
+
+    def work(lo: int, hi: int) -> None:
+        for k in range(lo, hi):
+            _, a, b, isize = batch.blocks[k]
+            if isize:
+                try:
+                    data = zlib.decompress(view[a:b], -15, isize)
+                except zlib.error as err:
+                    raise ValueError(
+                        f"{path}: damaged BGZF block at byte {batch.blocks[k][0]} ({err})"
+                    ) from None
+                if len(data) != isize:
+                    raise ValueError(f"{path}: BGZF block at byte {batch.blocks[k][0]} has a wrong size")
+                buf[at[k] : at[k] + isize] = np.frombuffer(data, np.uint8)
+
+    n = len(batch.blocks)
+    if pool is None or n < _THREAD_MIN_BLOCKS:
+        work(0, n)
+        return
+    cuts = np.linspace(0, n, _INFLATE_THREADS + 1).astype(int).tolist()
+    list(pool.map(work, cuts[:-1], cuts[1:]))
+
+
+def _read_batches(
+    path: Path,
+    tid: int,
+    ref: _BaiReference,
+    pool: Any,
+    min_mapq: int,
+    keep_duplicates: bool,
+    paired_end: str,
+) -> ReadEnds:
     plus: list[np.ndarray] = []
     minus: list[np.ndarray] = []
     known_v = ref.starts
@@ -402,10 +467,7 @@ def _read_ends_numpy(
         if buf.size < ustart[-1]:
             buf = np.empty(int(ustart[-1] * 1.25), np.uint8)
         buf[: carry.size] = carry
-        view = memoryview(batch.raw)
-        for (_, lo, hi, isize), at in zip(batch.blocks, ustart[:-1].tolist(), strict=True):
-            if isize:
-                buf[at : at + isize] = np.frombuffer(zlib.decompress(view[lo:hi], -15, isize), np.uint8)
+        _inflate(batch, buf, ustart[:-1].tolist(), pool, path)
         first = int(ustart[0]) + (ref.begin & 0xFFFF) if first_batch else 0
         last = int(ustart[-1])
         if batch.finished and ref.end & 0xFFFF:
@@ -422,23 +484,23 @@ def _read_ends_numpy(
         guess = guess[(guess > 0) & (guess < data.size)]
         starts = np.union1d(np.concatenate([[0], known]), guess)
         try:
-            offsets, rest = _record_starts(data, starts, np.isin(starts, known) | (starts == 0))
-        except _ChainBroken as broken:
-            if broken.args[0]:
-                raise _index_mismatch(path) from None
-            starts = np.unique(np.concatenate([[0], known]))
+            offsets, rest = _record_starts(data, starts)
+        except _ChainBroken:  # a guess was wrong (records span blocks): the index starts only
             try:
-                offsets, rest = _record_starts(data, starts, np.ones(starts.size, bool))
+                offsets, rest = _record_starts(data, np.unique(np.concatenate([[0], known])))
             except _ChainBroken:
                 raise _index_mismatch(path) from None
-        fwd, rev = _positions_from_records(
-            data,
-            offsets,
-            tid,
-            min_mapq=min_mapq,
-            keep_duplicates=keep_duplicates,
-            paired_end=paired_end,
-        )
+        try:
+            fwd, rev = _positions_from_records(
+                data,
+                offsets,
+                tid,
+                min_mapq=min_mapq,
+                keep_duplicates=keep_duplicates,
+                paired_end=paired_end,
+            )
+        except _ChainBroken:
+            raise _index_mismatch(path) from None
         plus.append(fwd)
         minus.append(rev)
         carry = data[rest:].copy()
@@ -609,6 +671,20 @@ def bin_positions(
     if positions.size == 0 or starts.size == 0:
         return out
     if collapse in ("sum", "mean"):
+        phase = int(starts[0]) % resolution
+        first = (int(starts.min()) - phase) // resolution
+        cells = (int(starts.max()) + length - phase) // resolution - first
+        if cells <= max(2 * starts.size * nbins, 1 << 22) and np.all(starts % resolution == phase):
+            # all bins on one grid (tiled windows): count reads per grid cell once, then gather
+            lo = np.searchsorted(positions, first * resolution + phase)
+            hi = np.searchsorted(positions, (first + cells) * resolution + phase)
+            grid = np.bincount((positions[lo:hi] - phase) // resolution - first, minlength=cells)
+            at = (starts - phase) // resolution - first
+            for sl in _window_chunks(starts.size, nbins):
+                out[sl] = grid[at[sl, None] + np.arange(nbins)[None, :]]
+            if collapse == "mean":
+                out /= resolution
+            return out
         edges = np.arange(0, length + 1, resolution, dtype=np.int64)
         for sl in _window_chunks(starts.size, nbins + 1):
             idx = np.searchsorted(positions, starts[sl, None] + edges[None, :])
@@ -742,7 +818,7 @@ class _Layout(NamedTuple):
     starts: np.ndarray
     #: window length in bases (core + 2 flank)
     length: int
-    #: bases per bin (the window length when the window is one bin)
+    #: bases per bin (the window length when the window is one bin; 0 for variable windows)
     bin_length: int
     #: the resolution asked for (None: one bin per window)
     resolution: int | None
@@ -777,7 +853,8 @@ def _layout(
         )
     if resolution is None and np.any(lengths != lengths[0]):
         length = -1  # variable windows, one bin each
-    bin_length = int(resolution) if resolution is not None else length
+    # bases per bin; 0 when windows of different lengths are one bin each (no common length)
+    bin_length = int(resolution) if resolution is not None else max(length, 0)
     starts = regions["start"].to_numpy(np.int64) - flank
     return _Layout(regions, starts, length, bin_length, None if resolution is None else int(resolution))
 
@@ -806,12 +883,7 @@ def _source_names(paths: Any, conditions: Sequence[str] | None, what: str) -> tu
     return paths, names
 
 
-def _per_window_values(
-    layout: _Layout,
-    chrom_sizes: dict[str, int],
-    kernel: Any,
-    strands: int,
-) -> np.ndarray:
+def _per_window_values(layout: _Layout, kernel: Any, strands: int) -> np.ndarray:
     """Run ``kernel(chrom, starts, length, resolution) -> (k, bins, strands)`` per chromosome.
 
     Returns float32 ``(n, bins, strands)`` in window order, windows of variable length handled
@@ -861,7 +933,8 @@ class Cover(GenomicDataset):
     resolution : int or None
         Bases per bin (None: one bin per window).
     bin_length : int
-        Bases per bin (the window length when a window is one bin); TPM uses it.
+        Bases per bin (the window length when a window is one bin; 0 when such windows differ
+        in length); TPM uses it.
     strand_aware : bool
         Whether minus-strand windows were reversed and their strands swapped.
     """
@@ -1048,16 +1121,16 @@ class Cover(GenomicDataset):
                             paired_end=paired_end,
                         )  # fmt: skip
                     ends = cache[chrom]
+                    if not stranded and collapse == "max":
+                        merged = np.sort(np.concatenate([ends.plus, ends.minus]), kind="stable")
+                        return bin_positions(merged, starts, length, res, collapse)[:, :, None]
                     plus = bin_positions(ends.plus, starts, length, res, collapse)
                     minus = bin_positions(ends.minus, starts, length, res, collapse)
                     if stranded:
                         return np.stack([plus, minus], axis=2)
-                    if collapse == "max":
-                        merged = np.sort(np.concatenate([ends.plus, ends.minus]), kind="stable")
-                        return bin_positions(merged, starts, length, res, collapse)[:, :, None]
                     return (plus + minus)[:, :, None]
 
-                block = _per_window_values(layout, sizes, kernel, n_strands)
+                block = _per_window_values(layout, kernel, n_strands)
                 if strand_aware:
                     _orient(block, layout.regions["strand"].to_numpy() == "-")
                 if values is None:
@@ -1137,7 +1210,7 @@ class Cover(GenomicDataset):
                         dense = _bigwig_windows(handle, chrom, sizes[chrom], starts, length, nan_value)
                         return _collapse_dense(dense, res, collapse)[:, :, None]
 
-                    block = _per_window_values(layout, sizes, kernel, 1)
+                    block = _per_window_values(layout, kernel, 1)
                 finally:
                     handle.close()
                 if strand_aware:
@@ -1240,7 +1313,7 @@ class Cover(GenomicDataset):
                         got = bin_steps(steps[chrom], starts, length, res, collapse, min_overlap=min_overlap)
                         return got[:, :, None]
 
-                    block = _per_window_values(layout, {}, kernel, 1)
+                    block = _per_window_values(layout, kernel, 1)
                     if strand_aware:
                         _orient(block, minus)
                     labels.append(label)
@@ -1330,7 +1403,8 @@ class Cover(GenomicDataset):
         lengths = (frame["end"] - frame["start"]).to_numpy(np.int64) + 2 * int(flank)
         nbins = values.shape[1]
         if nbins == 1:
-            resolution, bin_length = None, int(lengths.max())
+            resolution = None
+            bin_length = int(lengths[0]) if np.all(lengths == lengths[0]) else 0
         else:
             if np.any(lengths != lengths[0]) or lengths[0] % nbins:
                 raise ValueError(
@@ -1509,37 +1583,34 @@ def _bigwig_windows(
 ) -> np.ndarray:
     """Per-base values ``(k, length)`` float32 of windows on one chromosome (0 outside it).
 
-    Windows are read through merged spans (one ``values`` call per run of nearby windows).
+    Windows are grouped into spans of nearby windows (a gap of at most 4 kb, at most about
+    4 Mb per span); each span is read with one ``values`` call and its windows are gathered
+    from it at once.
     """
     out = np.zeros((starts.size, length), np.float32)
+    if starts.size == 0:
+        return out
     lo = np.clip(starts, 0, size)
     hi = np.clip(starts + length, 0, size)
     order = np.argsort(lo, kind="stable")
-    gap = 4096
-    span_lo = span_hi = None
-    members: list[int] = []
-
-    def flush() -> None:
-        if not members:
-            return
-        if span_hi > span_lo:
-            vals = np.asarray(handle.values(chrom, int(span_lo), int(span_hi), numpy=True), np.float32)
-            vals[np.isnan(vals)] = nan_value
-            idx = np.asarray(members)
-            for i in idx.tolist():
-                if hi[i] > lo[i]:
-                    a = int(lo[i] - starts[i])
-                    out[i, a : a + int(hi[i] - lo[i])] = vals[int(lo[i] - span_lo) : int(hi[i] - span_lo)]
-        members.clear()
-
-    max_span = 1 << 22
-    for i in order.tolist():
-        if span_lo is None or lo[i] > span_hi + gap or hi[i] - span_lo > max_span:
-            flush()
-            span_lo, span_hi = lo[i], hi[i]
-        span_hi = max(span_hi, hi[i])
-        members.append(i)
-    flush()
+    lo_s, hi_s = lo[order], hi[order]
+    reach = np.maximum.accumulate(hi_s)
+    block = lo_s >> 22
+    new = np.ones(order.size, bool)
+    new[1:] = (lo_s[1:] > reach[:-1] + 4096) | (block[1:] != block[:-1])
+    bounds = np.append(np.flatnonzero(new), order.size)
+    offsets = np.arange(length, dtype=np.int64)
+    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        members = order[a:b]
+        span_lo, span_hi = int(lo_s[a]), int(reach[b - 1])
+        if span_hi <= span_lo:
+            continue  # all windows of this span lie outside the chromosome
+        vals = np.asarray(handle.values(chrom, span_lo, span_hi, numpy=True), np.float32)
+        vals[np.isnan(vals)] = nan_value
+        # zero padding on both sides serves the positions outside the chromosome
+        ext = np.concatenate([np.zeros(length, np.float32), vals, np.zeros(length, np.float32)])
+        first = starts[members] - span_lo + length
+        out[members] = ext[first[:, None] + offsets[None, :]]
     return out
 
 

@@ -141,6 +141,11 @@ class TPM(_Base):
                     "tpm needs the bin length in bases: pass TPM(bin_length=...) or fit on a Cover"
                 )
             self.bin_length = int(length)
+        if self.bin_length <= 0:
+            raise ValueError(
+                f"tpm needs one bin length in bases, got {self.bin_length} (windows of different "
+                f"lengths collapsed into one bin each have none); pass TPM(bin_length=...)"
+            )
         totals = array.sum(axis=(0, 1, 2))
         if np.any(totals <= 0):
             empty = np.flatnonzero(totals <= 0).tolist()

@@ -1,53 +1,16 @@
-# Case 2: DeepSEA and DanQ predicting chromatin features of 200-bp bins from sequence (Fig. 3a-c, Supp. Fig. 1).
+# Case 2: DeepSEA and DanQ predict chromatin features of 200-bp bins from sequence (Fig. 3a-c, Supp. Fig. 1).
 # Inputs: the genome, the feature table (checkpoint) and the region splits (references.smk).
 # Labels: sparse, one column per feature (the half-bin rule). Sequence: genome byte codes per
 # (window, order, split), expanded to k-mer codes per batch and one-hot on the device (never one-hot on
 # disk or for all windows). Grid: the union of `deepsea.grid` (model x window x order x strands).
+# Helpers (targets, input functions, the grid) live in genomic_tensors.cases.deepsea.
 from genomic_tensors.cases.deepsea import FIGURES as DEEPSEA_FIGURES
 from genomic_tensors.cases.deepsea import expand_grid as deepsea_expand_grid
+from genomic_tensors.cases.deepsea import sequence_input as deepsea_sequence_file
+from genomic_tensors.cases.deepsea import workflow_targets as deepsea_targets
 
 DEEPSEA = "results/deepsea"
 DEEPSEA_SPLITS = ["train", "validation", "test"]
-
-
-def deepsea_cfg(*keys):
-    """A value of the validated `deepsea` config section (schema defaults filled in)."""
-    node = config["deepsea"]
-    for key in keys:
-        node = node[key]
-    return node
-
-
-def deepsea_runs():
-    """The training runs: the union of the config's sub-grids (RunSpec, sorted)."""
-    return deepsea_expand_grid(deepsea_cfg("grid"))
-
-
-def deepsea_run_files(name):
-    return [f"{DEEPSEA}/models/{run.tag}/{name}" for run in deepsea_runs()]
-
-
-def deepsea_figures():
-    return expand(
-        "results/figures/{fig}.{ext}", fig=DEEPSEA_FIGURES, ext=["png", "svg"]
-    )
-
-
-def deepsea_targets():
-    """The final outputs of case 2 (requested by `rule all`)."""
-    return [
-        f"{DEEPSEA}/metrics.tsv",
-        "results/tables/deepsea_summary.tsv",
-    ] + deepsea_figures()
-
-
-def deepsea_sequence_file(split):
-    """The sequence input of a split for the run's window and order (an input function)."""
-
-    def inner(wildcards):
-        return f"{DEEPSEA}/sequence/w{wildcards.ds_window}_o{wildcards.ds_order}/{split}.npz"
-
-    return inner
 
 
 wildcard_constraints:
@@ -81,13 +44,13 @@ if "deepsea" in config:
             runtime=240,
         params:
             splits=DEEPSEA_SPLITS,
-            min_overlap=deepsea_cfg("regions", "min_overlap"),
+            min_overlap=config["deepsea"]["regions"]["min_overlap"],
         script:
             "../../scripts/deepsea_labels.py"
 
     rule deepsea_sequence:
         input:
-            fasta=genome_fasta(deepsea_cfg("genome")),
+            fasta=genome_fasta(config["deepsea"]["genome"]),
             regions=f"{DEEPSEA}/regions/{{ds_split}}.bed",
         output:
             f"{DEEPSEA}/sequence/w{{ds_window}}_o{{ds_order}}/{{ds_split}}.npz",
@@ -135,9 +98,9 @@ if "deepsea" in config:
             window=lambda wc: int(wc.ds_window),
             order=lambda wc: int(wc.ds_order),
             strands=lambda wc: wc.ds_strands,
-            width=deepsea_cfg("width"),
-            epochs=deepsea_cfg("epochs"),
-            batch_size=deepsea_cfg("batch_size"),
+            width=config["deepsea"]["width"],
+            epochs=config["deepsea"]["epochs"],
+            batch_size=config["deepsea"]["batch_size"],
             patience=config["training"]["patience"],
             seed=config["seed"],
             outdir=lambda wc, output: str(Path(output.model).parent),
@@ -169,14 +132,17 @@ if "deepsea" in config:
             window=lambda wc: int(wc.ds_window),
             order=lambda wc: int(wc.ds_order),
             strands=lambda wc: wc.ds_strands,
-            batch_size=deepsea_cfg("batch_size"),
+            batch_size=config["deepsea"]["batch_size"],
         script:
             "../../scripts/deepsea_evaluate.py"
 
     # --------------------------------------------------------------------------------- tables and figures
     rule deepsea_metrics:
         input:
-            [f"{DEEPSEA}/evaluation/{run.tag}.tsv" for run in deepsea_runs()],
+            [
+                f"{DEEPSEA}/evaluation/{run.tag}.tsv"
+                for run in deepsea_expand_grid(config["deepsea"]["grid"])
+            ],
         output:
             f"{DEEPSEA}/metrics.tsv",
         log:

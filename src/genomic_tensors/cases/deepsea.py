@@ -55,6 +55,8 @@ __all__ = [
     "covered_bases",
     "predict",
     "save_figure",
+    "sequence_input",
+    "workflow_targets",
     "write_figures",
     "write_labels",
     "write_sequence",
@@ -958,3 +960,27 @@ def write_figures(metrics: str | Path, stems: Mapping[str, str | Path]) -> None:
     for name, stem in stems.items():
         save_figure(plot_figure(name, table), stem)
         log.info("wrote %s.png and .svg", stem)
+
+
+# ------------------------------------------------------------------------------------ workflow helpers
+CASE_DIR = "results/deepsea"
+
+
+def workflow_targets() -> list[str]:
+    """The final outputs of case 2 that ``rule all`` requests: the metrics table, the summary table and
+    every figure as PNG and SVG (paths relative to the workflow's working directory)."""
+    return [
+        f"{CASE_DIR}/metrics.tsv",
+        "results/tables/deepsea_summary.tsv",
+        *[f"results/figures/{fig}.{ext}" for fig in FIGURES for ext in ("png", "svg")],
+    ]
+
+
+def sequence_input(split: str):
+    """A Snakemake input function: the ``split``'s sequence file for the job's window and order
+    wildcards (``ds_window``, ``ds_order``)."""
+
+    def path(wildcards: Any) -> str:
+        return f"{CASE_DIR}/sequence/w{wildcards.ds_window}_o{wildcards.ds_order}/{split}.npz"
+
+    return path

@@ -205,3 +205,31 @@ def test_empty_vcf_writes_a_header_only_table(tmp_path):
     summary = score_variants(_motif_model(), vcf, fasta, output_tsv=tmp_path / "e.tsv")
     assert summary.n_scored == 0
     assert pd.read_csv(tmp_path / "e.tsv", sep="\t").empty
+
+
+def test_real_bgzipped_hg19_excerpt_with_gene_strands(tmp_path, shared_data):
+    kit = shared_data / "hg19_chr22_ctcf"
+    fasta = kit / "hg19_chr22_1-21000000.Npadded.fa.gz"
+    genes = pd.read_csv(kit / "gencode_v28lift37_protein_coding_genes.chr22_20-21M.bed", sep="\t",
+                        header=None, usecols=[0, 1, 2], names=["chrom", "start", "end"]).iloc[1:3]
+    genes["strand"] = ["-", "+"]  # the excerpt carries no strands: assign them for the test
+    assert (genes["start"] > 20_000_000).all()  # inside the real (not N-padded) part
+    minus, plus = genes.iloc[0], genes.iloc[1]
+    with pysam.FastaFile(str(fasta)) as genome:
+        picks = {"in_minus_gene": int(minus["start"]) + 10, "in_plus_gene": int(plus["start"]) + 10,
+                 "near_end": 20_999_990}
+        bases = {k: genome.fetch("chr22", p, p + 1).upper() for k, p in picks.items()}
+    alt = {b: "A" if b != "A" else "C" for b in "ACGT"}
+    lines = [f"chr22\t{p + 1}\t{k}\t{bases[k]}\t{alt[bases[k]]}" for k, p in picks.items()]
+    wrong = "C" if bases["in_plus_gene"] != "C" else "G"
+    lines.append(f"chr22\t{picks['in_plus_gene'] + 1}\twrong_ref\t{wrong}\tT")
+    vcf = tmp_path / "real.vcf"
+    vcf.write_text("\n".join(lines) + "\n")
+    summary = score_variants(_motif_model(), vcf, fasta, output_tsv=tmp_path / "real.tsv", regions=genes)
+    table = pd.read_csv(tmp_path / "real.tsv", sep="\t").set_index("id")
+    assert summary.n_scored == 4 and summary.n_ref_mismatch == 1
+    assert table.loc["in_minus_gene", "strand"] == "-" and table.loc["in_plus_gene", "strand"] == "+"
+    assert table.loc["near_end", "strand"] == "."
+    assert list(table["genome_ref"][:3]) == [bases[k] for k in picks]
+    assert not table.loc["wrong_ref", "ref_match"] and table.loc["in_plus_gene", "ref_match"]
+    assert np.isfinite(table.filter(like=":").to_numpy()).all()

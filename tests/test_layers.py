@@ -197,3 +197,17 @@ def test_one_hot_save_load(tmp_path):
 def test_one_hot_errors():
     with pytest.raises(ValueError, match="order must be >= 1"):
         OneHot(0)
+
+
+def test_saved_model_keeps_the_clipped_optimizer(tmp_path):
+    from genomic_tensors.layers import ClippedAdam
+
+    inp = keras.Input((8, 4))
+    model = keras.Model(inp, keras.layers.Dense(1)(keras.layers.Flatten()(BothStrandConv1D(2, 3)(inp))))
+    model.compile(optimizer=ClippedAdam(clip_global_norm=1.0, clip_value=0.5), loss="mse")
+    model.fit(np.zeros((4, 8, 4), np.float32), np.ones((4, 1), np.float32), verbose=0)
+    model.save(tmp_path / "c.keras")
+    loaded = keras.saving.load_model(tmp_path / "c.keras")
+    assert isinstance(loaded.optimizer, ClippedAdam)
+    assert (loaded.optimizer.clip_global_norm, loaded.optimizer.clip_value) == (1.0, 0.5)
+    assert loaded.optimizer.amsgrad

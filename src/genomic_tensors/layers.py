@@ -4,6 +4,9 @@ Sequence tensors follow the package convention: ``(batch, positions, 4**order)``
 A=0, C=1, G=2, T=3, the first letter of a k-mer the most significant base-4 digit (AC -> 1, CA -> 4), an
 all-zero row for a k-mer holding N. Integer k-mer codes are ``(batch, positions)`` with ``-1`` for N.
 
+It also holds :class:`ClippedAdam`, the paper's optimizer, so that importing this module is all a saved
+model needs to load (``keras.saving.load_model``) with its optimizer.
+
 This module depends on nothing else of the package and uses ``keras.ops`` only.
 """
 
@@ -15,7 +18,13 @@ import keras
 import numpy as np
 from keras import ops
 
-__all__ = ["BothStrandConv1D", "OneHot", "order_from_channels", "reverse_complement_permutation"]
+__all__ = [
+    "BothStrandConv1D",
+    "ClippedAdam",
+    "OneHot",
+    "order_from_channels",
+    "reverse_complement_permutation",
+]
 
 _MERGE_MODES = ("max", "mean", "concat")
 
@@ -227,4 +236,49 @@ class OneHot(keras.layers.Layer):
     def get_config(self) -> dict:
         config = super().get_config()
         config.update({"order": self.order})
+        return config
+
+
+@keras.saving.register_keras_serializable(package="genomic_tensors")
+class ClippedAdam(keras.optimizers.Adam):
+    """Adam with both gradient clippings of the paper (Keras 2.2 semantics).
+
+    Keras 3 accepts only one of ``clipnorm``/``clipvalue``/``global_clipnorm``. The paper set
+    ``clipnorm=1.0`` and ``clipvalue=0.5`` on Keras 2.2, whose optimizers applied both, in this order:
+    first all gradients are rescaled together so that their global L2 norm is at most ``clip_global_norm``
+    (Keras 2.2's ``clipnorm`` used the norm over all weights), then each element is clipped to
+    ``[-clip_value, clip_value]``. This subclass does exactly that; other arguments are Adam's.
+    """
+
+    def __init__(
+        self,
+        learning_rate: float = 1e-3,
+        *,
+        clip_global_norm: float | None = 1.0,
+        clip_value: float | None = 0.5,
+        amsgrad: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(learning_rate=learning_rate, amsgrad=amsgrad, **kwargs)
+        for label, value in (("clip_global_norm", clip_global_norm), ("clip_value", clip_value)):
+            if value is not None and value <= 0:
+                raise ValueError(f"{label} must be positive or None; got {value}")
+        self.clip_global_norm = clip_global_norm
+        self.clip_value = clip_value
+
+    def _clip_gradients(self, grads: list) -> list:
+        grads = super()._clip_gradients(grads)
+        if self.clip_global_norm:
+            present = [g for g in grads if g is not None]
+            norm = ops.sqrt(sum(ops.sum(ops.square(g)) for g in present))
+            scale = self.clip_global_norm / ops.maximum(norm, self.clip_global_norm)
+            grads = [None if g is None else g * ops.cast(scale, g.dtype) for g in grads]
+        if self.clip_value:
+            v = self.clip_value
+            grads = [None if g is None else ops.clip(g, -v, v) for g in grads]
+        return grads
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update({"clip_global_norm": self.clip_global_norm, "clip_value": self.clip_value})
         return config

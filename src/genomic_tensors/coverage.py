@@ -69,9 +69,6 @@ _BAI_MAGIC = b"BAI\x01"
 _BATCH_BYTES = 8 << 20
 #: below this many concurrent record chains, follow them with a plain loop
 _FEW_CHAINS = 4
-#: threads inflating BGZF blocks (zlib releases the GIL), for batches of at least so many blocks
-_INFLATE_THREADS = 2
-_THREAD_MIN_BLOCKS = 16
 
 PAIRED_END_MODES = ("5prime", "midpoint")
 
@@ -348,9 +345,15 @@ def _reference_lengths(data: np.ndarray, cigar_at: np.ndarray, n_cigar: np.ndarr
     """Reference bases spanned by each alignment (sum of M/D/N/=/X lengths), int64."""
     if cigar_at.size == 0:
         return np.zeros(0, np.int64)
-    if np.all(n_cigar == 1):
+    single = n_cigar == 1
+    if single.all():
         ops = _words_at(data, cigar_at)[0].view(np.uint32).astype(np.int64)
         return (ops >> 4) * _CONSUMES_REF[ops & 0xF]
+    if single.mean() > 0.5:  # most reads have one operation: only the others take the long way
+        out = np.empty(cigar_at.size, np.int64)
+        out[single] = _reference_lengths(data, cigar_at[single], n_cigar[single])
+        out[~single] = _reference_lengths(data, cigar_at[~single], n_cigar[~single])
+        return out
     n_cigar = n_cigar.astype(np.int64)
     owner = np.repeat(np.arange(cigar_at.size), n_cigar)
     first = np.repeat(np.cumsum(n_cigar) - n_cigar, n_cigar)
@@ -409,112 +412,87 @@ def _read_ends_numpy(
     ref = index[tid]
     if ref.end <= ref.begin:
         return ReadEnds(np.zeros(0, np.int64), np.zeros(0, np.int64))
-    pool = ThreadPoolExecutor(_INFLATE_THREADS) if _INFLATE_THREADS > 1 else None
-    try:
-        return _read_batches(path, tid, ref, pool, min_mapq, keep_duplicates, paired_end)
-    finally:
-        if pool is not None:
-            pool.shutdown()
-
-
-def _inflate(batch: _Batch, buf: np.ndarray, at: list[int], pool: Any, path: Path) -> None:
-    """Inflate the blocks of ``batch`` into ``buf`` at offsets ``at`` (threads share the work:
-    zlib releases the GIL while it inflates)."""
-    view = memoryview(batch.raw)
-
-    def work(lo: int, hi: int) -> None:
-        for k in range(lo, hi):
-            _, a, b, isize = batch.blocks[k]
-            if isize:
-                try:
-                    data = zlib.decompress(view[a:b], -15, isize)
-                except zlib.error as err:
-                    raise ValueError(
-                        f"{path}: damaged BGZF block at byte {batch.blocks[k][0]} ({err})"
-                    ) from None
-                if len(data) != isize:
-                    raise ValueError(f"{path}: BGZF block at byte {batch.blocks[k][0]} has a wrong size")
-                buf[at[k] : at[k] + isize] = np.frombuffer(data, np.uint8)
-
-    n = len(batch.blocks)
-    if pool is None or n < _THREAD_MIN_BLOCKS:
-        work(0, n)
-        return
-    cuts = np.linspace(0, n, _INFLATE_THREADS + 1).astype(int).tolist()
-    list(pool.map(work, cuts[:-1], cuts[1:]))
-
-
-def _read_batches(
-    path: Path,
-    tid: int,
-    ref: _BaiReference,
-    pool: Any,
-    min_mapq: int,
-    keep_duplicates: bool,
-    paired_end: str,
-) -> ReadEnds:
     plus: list[np.ndarray] = []
     minus: list[np.ndarray] = []
     known_v = ref.starts
-    buf = np.empty(0, np.uint8)
     carry = np.zeros(0, np.uint8)
     first_batch = True
-    for batch in _bgzf_batches(path, ref.begin, ref.end):
-        n_blocks = len(batch.blocks)
-        coffsets = np.fromiter((b[0] for b in batch.blocks), np.int64, n_blocks)
-        sizes = np.fromiter((b[3] for b in batch.blocks), np.int64, n_blocks)
-        ustart = carry.size + np.concatenate([[0], np.cumsum(sizes)])
-        if buf.size < ustart[-1]:
-            buf = np.empty(int(ustart[-1] * 1.25), np.uint8)
-        buf[: carry.size] = carry
-        _inflate(batch, buf, ustart[:-1].tolist(), pool, path)
-        first = int(ustart[0]) + (ref.begin & 0xFFFF) if first_batch else 0
-        last = int(ustart[-1])
-        if batch.finished and ref.end & 0xFFFF:
-            last = int(ustart[-2]) + (ref.end & 0xFFFF)
-        data = buf[first:last]
-        # record starts: those the index knows, and guesses at block starts (htslib starts a
-        # new block rather than split a record), which the chain has to confirm
-        blk = np.searchsorted(coffsets, known_v >> 16)
-        inside = blk < n_blocks
-        inside[inside] &= coffsets[blk[inside]] == known_v[inside] >> 16
-        known = ustart[blk[inside]] + (known_v[inside] & 0xFFFF) - first
-        guess = ustart[:-1] - first
-        known = known[(known > 0) & (known < data.size)]
-        guess = guess[(guess > 0) & (guess < data.size)]
-        starts = np.union1d(np.concatenate([[0], known]), guess)
-        try:
-            offsets, rest = _record_starts(data, starts)
-        except _ChainBroken:  # a guess was wrong (records span blocks): the index starts only
+    batches = _bgzf_batches(path, ref.begin, ref.end)
+    # a pipeline: one thread inflates the next batch (zlib releases the GIL) while this one
+    # decodes the current batch
+    with ThreadPoolExecutor(1) as pool:
+        pending: Any = pool.submit(_inflate, next(batches), path)
+        while pending is not None:
+            batch, inflated, ustart = pending.result()
+            following = None if batch.finished else next(batches, None)
+            pending = None if following is None else pool.submit(_inflate, following, path)
+            n_blocks = len(batch.blocks)
+            coffsets = np.fromiter((b[0] for b in batch.blocks), np.int64, n_blocks)
+            buf = np.concatenate([carry, inflated]) if carry.size else inflated
+            ustart = ustart + carry.size
+            first = int(ustart[0]) + (ref.begin & 0xFFFF) if first_batch else 0
+            last = int(ustart[-1])
+            if batch.finished and ref.end & 0xFFFF:
+                last = int(ustart[-2]) + (ref.end & 0xFFFF)
+            data = buf[first:last]
+            # record starts: those the index knows, and guesses at block starts (htslib starts
+            # a new block rather than split a record), which the chain has to confirm
+            blk = np.searchsorted(coffsets, known_v >> 16)
+            inside = blk < n_blocks
+            inside[inside] &= coffsets[blk[inside]] == known_v[inside] >> 16
+            known = ustart[blk[inside]] + (known_v[inside] & 0xFFFF) - first
+            guess = ustart[:-1] - first
+            known = known[(known > 0) & (known < data.size)]
+            guess = guess[(guess > 0) & (guess < data.size)]
+            starts = np.union1d(np.concatenate([[0], known]), guess)
             try:
-                offsets, rest = _record_starts(data, np.unique(np.concatenate([[0], known])))
+                offsets, rest = _record_starts(data, starts)
+            except _ChainBroken:  # a guess was wrong (records span blocks): index starts only
+                try:
+                    offsets, rest = _record_starts(data, np.unique(np.concatenate([[0], known])))
+                except _ChainBroken:
+                    raise _index_mismatch(path) from None
+            try:
+                fwd, rev = _positions_from_records(
+                    data, offsets, tid, min_mapq=min_mapq, keep_duplicates=keep_duplicates,
+                    paired_end=paired_end,
+                )  # fmt: skip
             except _ChainBroken:
                 raise _index_mismatch(path) from None
-        try:
-            fwd, rev = _positions_from_records(
-                data,
-                offsets,
-                tid,
-                min_mapq=min_mapq,
-                keep_duplicates=keep_duplicates,
-                paired_end=paired_end,
-            )
-        except _ChainBroken:
-            raise _index_mismatch(path) from None
-        plus.append(fwd)
-        minus.append(rev)
-        carry = data[rest:].copy()
-        first_batch = False
-        if batch.finished:
-            break
+            plus.append(fwd)
+            minus.append(rev)
+            carry = data[rest:].copy()
+            first_batch = False
     if carry.size:
         raise ValueError(f"{path}: truncated BAM record at the end of the data of reference {tid}")
     return ReadEnds(_sorted(plus), _sorted(minus))
 
 
+def _inflate(batch: _Batch, path: Path) -> tuple[_Batch, np.ndarray, np.ndarray]:
+    """Inflate the blocks of ``batch``: (batch, uint8 data, int64 start of each block in the data
+    followed by the data length)."""
+    n = len(batch.blocks)
+    sizes = np.fromiter((b[3] for b in batch.blocks), np.int64, n)
+    ustart = np.concatenate([[0], np.cumsum(sizes)])
+    out = np.empty(int(ustart[-1]), np.uint8)
+    view = memoryview(batch.raw)
+    for (offset, a, b, isize), at in zip(batch.blocks, ustart[:-1].tolist(), strict=True):
+        if not isize:
+            continue
+        try:
+            data = zlib.decompress(view[a:b], -15, isize)
+        except zlib.error as err:
+            raise ValueError(f"{path}: damaged BGZF block at byte {offset} ({err})") from None
+        if len(data) != isize:
+            raise ValueError(f"{path}: BGZF block at byte {offset} inflates to a wrong size")
+        out[at : at + isize] = np.frombuffer(data, np.uint8)
+    return batch, out, ustart
+
+
 def _sorted(parts: list[np.ndarray]) -> np.ndarray:
-    out = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
-    out.sort(kind="stable")  # nearly sorted already: timsort is close to linear here
+    out = np.concatenate(parts).astype(np.int64, copy=False) if parts else np.zeros(0, np.int64)
+    if out.size > 1 and np.any(out[1:] < out[:-1]):
+        out.sort(kind="stable")  # nearly sorted already: timsort is close to linear here
     return out
 
 

@@ -242,22 +242,35 @@ def test_each_jund_peak_sits_on_a_planted_site(world):
                      ("chrom", "start", "end", "name", "score", "strand", "signal", "p", "q", "peak"))
     sites = read_bed(world / "truth/jund_sites.bed")
     indirect = read_bed(world / "truth/jund_indirect.bed")
-    assert len(peaks) == len(sites) + len(indirect) and len(sites) > len(indirect) > 0
-    centres = pd.concat([sites.assign(kind="direct"), indirect.assign(kind="indirect")])
-    centres["centre"] = (centres["start"] + centres["end"]) // 2
-    hits = {"direct": 0, "indirect": 0}
+    sites["locus"] = sites["name"].str.rsplit("_", n=1).str[0]
+    copies = sites.groupby("locus").size()
+    assert (copies == WorldParams().jund_sites_per_peak).all()
+    assert len(peaks) == len(copies) + len(indirect) and len(copies) > len(indirect) > 0
+    half_slot = 2 * 15 + 40 // 2  # two 15-bp copies within 70 bp of each other
+    direct_hits, indirect_hits = set(), set()
     for p in peaks.itertuples():
         summit = p.start + p.peak
         assert p.start < summit < p.end
-        near = centres[(centres["chrom"] == p.chrom) & ((centres["centre"] - summit).abs() <= 20)]
-        assert len(near) == 1, f"peak {p.chrom}:{p.start}-{p.end} has {len(near)} planted sites near its summit"
-        hits[near["kind"].iloc[0]] += 1
-    assert hits == {"direct": len(sites), "indirect": len(indirect)}
+        on_chrom = sites[sites["chrom"] == p.chrom]
+        near = on_chrom[((on_chrom["start"] + on_chrom["end"]) // 2 - summit).abs() <= half_slot + 20]
+        ind = indirect[(indirect["chrom"] == p.chrom)
+                       & (((indirect["start"] + indirect["end"]) // 2 - summit).abs() <= 20)]
+        assert (len(near) == 2 and near["locus"].nunique() == 1) != (len(ind) == 1), (
+            f"peak {p.chrom}:{p.start}-{p.end}: expected one bound locus (two motif copies) or one "
+            f"indirect locus at its summit, found {len(near)} copies and {len(ind)} indirect")
+        if len(near):
+            direct_hits.add(near["locus"].iloc[0])
+        else:
+            indirect_hits.add(ind["name"].iloc[0])
+    assert direct_hits == set(copies.index) and indirect_hits == set(indirect["name"])
     # the strongest peak of each chromosome is a direct site (what Fig. 2d picks)
     for chrom, part in peaks.groupby("chrom"):
         top = part.sort_values("signal").iloc[-1]
         s = top.start + top.peak
-        assert (((sites["start"] + sites["end"]) // 2 - s).abs()[sites["chrom"] == chrom] <= 20).any()
+        assert (((sites["start"] + sites["end"]) // 2 - s).abs()[sites["chrom"] == chrom] <= half_slot + 20).any()
+    showcase = read_bed(world / "truth/jund_showcase.bed")
+    assert list(showcase["name"]) == ["locus", "attribution"] and set(showcase["chrom"]) == {"chr3"}
+    assert (showcase["end"] - showcase["start"]).tolist() == [4000, 100]
 
 
 def test_planted_jund_sites_match_the_motif_family(world):
@@ -265,12 +278,14 @@ def test_planted_jund_sites_match_the_motif_family(world):
     motif = load_motifs(DEFAULT_MOTIFS)["JUND"]
     sites = read_bed(world / "truth/jund_sites.bed")
     decoys = read_bed(world / "truth/jund_decoys.bed")
-    core = re.compile("TGA[CG]TCA")
+    core, family = re.compile("TGA[CG]TCA"), re.compile("TGA[CGT]T[CA]A")
     site_codes = np.stack([site_sequence(fasta, r) for r in sites.itertuples()])
     decoy_codes = np.stack([site_sequence(fasta, r) for r in decoys.itertuples()])
     for codes in (site_codes, decoy_codes):
         cores = ["".join("ACGT"[c] for c in row[JUND_CORE]) for row in codes]
-        assert sum(bool(core.fullmatch(c)) for c in cores) >= 0.9 * len(cores)
+        # the matrix allows TGA[CGT]T[CA]A in the core; TGA[CG]TCA in about 9 of 10 draws
+        assert all(family.fullmatch(c) for c in cores)
+        assert sum(bool(core.fullmatch(c)) for c in cores) >= 0.75 * len(cores)
         # every planted base is allowed by the published matrix
         assert (motif.probs[np.arange(motif.length), codes] > 0).all()
     assert motif.is_coupled(site_codes).all()
@@ -299,6 +314,7 @@ def test_dnase_is_enriched_at_bound_sites_not_decoys(world):
     sites = read_bed(world / "truth/jund_sites.bed")
     strong = sites[sites["score"] == 1000]
     decoys = read_bed(world / "truth/jund_decoys.bed")
+    assert len(strong) and len(decoys)
     for rep in ("encode", "roadmap"):
         bam = world / f"jund/dnase_{rep}.bam"
         count = lambda t: np.mean([five_prime_counts(bam, r.chrom, (r.start + r.end) // 2 - 100,  # noqa: E731
@@ -333,7 +349,7 @@ def test_variants(world):
     assert fasta.fetch(mismatch[0].chrom, mismatch[0].start, mismatch[0].stop).upper() != mismatch[0].ref
     sites = read_bed(world / "truth/jund_sites.bed").set_index("name")
     proto = read_bed(world / "truth/jund_proto_sites.bed").set_index("name")
-    core = re.compile("TGA[CG]TCA")
+    core = re.compile("TGA[CGT]T[CA]A")  # what MA0491.1 allows in the core
     for v in variants:
         if v.info.get("REF_MISMATCH", False):
             continue

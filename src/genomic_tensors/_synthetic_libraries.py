@@ -52,7 +52,8 @@ def jund_dnase(world: World, genome: Genome, replicate: str, read_length: int) -
         table = t[name]
         if not len(table):
             continue
-        tid, centre = _centres(genome, table)
+        table = table.drop_duplicates("locus")  # one open region per locus, whatever its motif copies
+        tid, centre = _centres(genome, table, "locus_start", "locus_end")
         f = np.where(table["weak_dnase"].to_numpy(), 0.1, 1.0) if factor is None else np.full(len(table), factor)
         parts.append((tid, centre, f))
     genes = t["genes"]

@@ -129,8 +129,11 @@ def build_background(world: World) -> None:
 def build_jund(world: World) -> None:
     """Clusters of JunD peaks on planted coupled sites, with decoys, indirect peaks and open-unbound DNase.
 
-    Truth tables: ``jund_sites`` (direct, motif planted), ``jund_indirect`` (peak, no motif),
-    ``jund_decoys``, ``jund_open`` (DNase only), ``jund_peaks`` (narrowPeak rows), ``jund_proto``.
+    A bound locus holds ``jund_sites_per_peak`` motif copies (homotypic sites) within
+    ``k * length + (k - 1) * 40`` bp, centred on its peak summit; a decoy locus holds as many decoys.
+    Truth tables (one row per motif copy, ``locus`` naming the locus): ``jund_sites`` (bound, motif
+    planted), ``jund_decoys``; one row per locus: ``jund_indirect`` (peak, no motif), ``jund_open``
+    (DNase only); plus ``jund_peaks`` (narrowPeak rows), ``jund_clusters``, ``jund_proto``.
     """
     p = world.params
     rng = world.rng("jund")
@@ -138,7 +141,9 @@ def build_jund(world: World) -> None:
     L = motif.length
     clusters_occ = Occupancy(world.sizes)
     sites, indirect, decoys, opens, peaks, clusters = [], [], [], [], [], []
-    n_site = 0
+    n_site = n_decoy_locus = 0
+    k = p.jund_sites_per_peak
+    slot = k * L + (k - 1) * 40  # bound loci (and decoy loci) hold k motif copies within this span
     for chrom in world.sizes:
         if chrom == "chrM":
             continue
@@ -155,32 +160,43 @@ def build_jund(world: World) -> None:
             n_decoy = int(rng.poisson(p.jund_decoys_per_site * n_direct))
             kinds = ["direct"] * n_direct + ["indirect"] * n_indirect + ["decoy"] * n_decoy
             kinds += ["open"] * p.jund_open_unbound_per_cluster
-            starts = world.occ.place(rng, chrom, len(kinds), L, core + 300, core_end - 300, margin=150)
+            starts = world.occ.place(rng, chrom, len(kinds), slot, core + 300, core_end - 300, margin=150)
             order = rng.permutation(len(starts))
             for kind, start in zip(kinds, starts[order].tolist()):
-                strand = 1 if rng.random() < 0.5 else -1
-                row = {"chrom": chrom, "start": start, "end": start + L, "strand": strand}
+                locus = {"chrom": chrom, "locus_start": start, "locus_end": start + slot}
+                if kind in ("direct", "decoy"):
+                    # k motif copies at random non-overlapping offsets inside the slot
+                    cuts = np.sort(rng.integers(0, slot - k * L + 1, size=k))
+                    elements = [(start + int(c) + j * L, 1 if rng.random() < 0.5 else -1) for j, c in enumerate(cuts)]
                 if kind == "direct":
-                    world.plant(chrom, start, motif.sample(rng, 1, coupled=True)[0], strand)
                     n_site += 1
                     weak = bool(rng.random() < p.jund_weak_dnase_fraction)
-                    row.update(name=f"jund_site_{n_site:05d}", weak_dnase=weak)
-                    sites.append(row)
+                    name = f"jund_site_{n_site:05d}"
+                    for j, (e, strand) in enumerate(elements, start=1):
+                        world.plant(chrom, e, motif.sample(rng, 1, coupled=True)[0], strand)
+                        sites.append({"chrom": chrom, "start": e, "end": e + L, "name": f"{name}_{j}",
+                                      "strand": strand, "locus": name, **locus, "weak_dnase": weak})
                     signal = 20.0 * float(rng.lognormal(0.0, 0.4)) * (0.6 if weak else 1.0)
                 elif kind == "indirect":
-                    row.update(name=f"jund_indirect_{len(indirect) + 1:05d}")
-                    indirect.append(row)
+                    name = f"jund_indirect_{len(indirect) + 1:05d}"
+                    indirect.append({"chrom": chrom, "start": start, "end": start + slot, "name": name,
+                                     "strand": 1, "locus": name, **locus})
                     signal = min(14.0, 8.0 * float(rng.lognormal(0.0, 0.3)))
                 elif kind == "decoy":
-                    world.plant(chrom, start, motif.sample(rng, 1, coupled=False)[0], strand)
-                    row.update(name=f"jund_decoy_{len(decoys) + 1:05d}")
-                    decoys.append(row)
+                    n_decoy_locus += 1
+                    name = f"jund_decoy_{n_decoy_locus:05d}"
+                    for j, (e, strand) in enumerate(elements, start=1):
+                        world.plant(chrom, e, motif.sample(rng, 1, coupled=False)[0], strand)
+                        decoys.append({"chrom": chrom, "start": e, "end": e + L, "name": f"{name}_{j}",
+                                       "strand": strand, "locus": name, **locus})
                     continue
                 else:
-                    row.update(name=f"jund_open_{len(opens) + 1:05d}")
-                    opens.append(row)
+                    name = f"jund_open_{len(opens) + 1:05d}"
+                    opens.append({"chrom": chrom, "start": start, "end": start + slot, "name": name,
+                                  "strand": 1, "locus": name, **locus})
                     continue
-                summit = start + L // 2 + int(np.clip(rng.normal(0, 6), -15, 15))
+                row = {"name": name}
+                summit = start + slot // 2 + int(np.clip(rng.normal(0, 6), -15, 15))
                 left, right = int(rng.integers(80, 260)), int(rng.integers(80, 260))
                 peaks.append({"chrom": chrom, "start": summit - left, "end": summit + right, "name": ".",
                               "score": 1000, "strand": ".", "signal": round(signal, 5),

@@ -78,11 +78,12 @@ class WorldParams:
     repeat_fraction: float = 0.05
     telomere_n: int = 10_000
     # case 1: JunD
-    jund_clusters_per_mb: float = 14.0
+    jund_clusters_per_mb: float = 15.0
     jund_cluster_length: int = 20_000
-    jund_peaks_per_cluster: int = 8
-    jund_indirect_fraction: float = 0.2
-    jund_decoys_per_site: float = 1.0
+    jund_peaks_per_cluster: int = 10
+    jund_sites_per_peak: int = 2
+    jund_indirect_fraction: float = 0.15
+    jund_decoys_per_site: float = 0.7
     jund_open_unbound_per_cluster: int = 5
     jund_weak_dnase_fraction: float = 0.25
     dnase_site_reads: float = 25.0
@@ -189,6 +190,8 @@ class WorldParams:
         for key in ("single_read_length", "paired_read_length"):
             if not 20 <= getattr(self, key) <= 250:
                 raise ValueError(f"world parameter {key!r} = {getattr(self, key)}: expected 20..250")
+        if not 1 <= self.jund_sites_per_peak <= 4:
+            raise ValueError(f"world parameter 'jund_sites_per_peak' = {self.jund_sites_per_peak}: expected 1..4")
         if self.histone_motif_spacing < 50:
             raise ValueError(f"world parameter 'histone_motif_spacing' = {self.histone_motif_spacing}: expected >= 50")
 

@@ -800,6 +800,8 @@ class _Layout(NamedTuple):
     bin_length: int
     #: the resolution asked for (None: one bin per window)
     resolution: int | None
+    #: chromosome -> int64 rows of its windows, in ROI order of first appearance
+    groups: dict[str, np.ndarray]
 
 
 def _layout(
@@ -834,7 +836,14 @@ def _layout(
     # bases per bin; 0 when windows of different lengths are one bin each (no common length)
     bin_length = int(resolution) if resolution is not None else max(length, 0)
     starts = regions["start"].to_numpy(np.int64) - flank
-    return _Layout(regions, starts, length, bin_length, None if resolution is None else int(resolution))
+    res = None if resolution is None else int(resolution)
+    return _Layout(regions, starts, length, bin_length, res, _chrom_groups(regions))
+
+
+def _chrom_groups(regions: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Chromosome -> int64 rows, one hash pass (not one string comparison per chromosome)."""
+    groups = regions.groupby("chrom", sort=False).indices
+    return {str(c): np.asarray(rows, np.int64) for c, rows in groups.items()}
 
 
 def _source_names(paths: Any, conditions: Sequence[str] | None, what: str) -> tuple[list[Path], list[str]]:
@@ -878,9 +887,7 @@ def _per_window_values(layout: _Layout, kernel: Any, strands: int) -> np.ndarray
         ) * 2
         nbins = 1
     out = np.zeros((n, nbins, strands), np.float32)
-    chroms = regions["chrom"].to_numpy()
-    for chrom in progress(pd.unique(chroms), desc="coverage"):
-        rows = np.flatnonzero(chroms == chrom)
+    for chrom, rows in progress(layout.groups.items(), total=len(layout.groups), desc="coverage"):
         for length in np.unique(lengths[rows]):
             sub = rows[lengths[rows] == length]
             res = layout.bin_length if layout.length > 0 else int(length)
@@ -1391,7 +1398,7 @@ class Cover(GenomicDataset):
                 )
             resolution = bin_length = int(lengths[0]) // nbins
         starts = frame["start"].to_numpy(np.int64) - int(flank)
-        layout = _Layout(frame, starts, int(lengths[0]), bin_length, resolution)
+        layout = _Layout(frame, starts, int(lengths[0]), bin_length, resolution, _chrom_groups(frame))
         return cls._finish(
             values, layout, flank=int(flank),
             conditions=conditions or [str(i) for i in range(values.shape[3])],

@@ -8,5 +8,7 @@ from pathlib import Path
 
 from genomic_tensors.cases.deepsea import write_figures
 
-stems = {fig: Path(snakemake.output[f"{fig}_png"]).with_suffix("") for fig in snakemake.params.figures}  # noqa: F821
+stems = {
+    fig: Path(snakemake.output[f"{fig}_png"]).with_suffix("") for fig in snakemake.params.figures
+}  # noqa: F821
 write_figures(snakemake.input[0], stems)  # noqa: F821

@@ -23,4 +23,6 @@ result = train_run(
     seed=p.seed,
     workers=snakemake.threads,  # noqa: F821
 )
-logging.info("best epoch %d of %d, val_loss %.5f", result.best_epoch, result.epochs_run, result.best_loss)
+logging.info(
+    "best epoch %d of %d, val_loss %.5f", result.best_epoch, result.epochs_run, result.best_loss
+)

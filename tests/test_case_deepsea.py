@@ -22,7 +22,12 @@ from genomic_tensors.cases import deepsea as ds
 
 REPO = Path(__file__).resolve().parents[1]
 PAPER_GRID = [
-    {"models": ["deepsea", "danq"], "windows": [500, 1000, 2000], "orders": [1, 2, 3], "strands": ["both"]},
+    {
+        "models": ["deepsea", "danq"],
+        "windows": [500, 1000, 2000],
+        "orders": [1, 2, 3],
+        "strands": ["both"],
+    },
     {"models": ["deepsea", "danq"], "windows": [1000], "orders": [1, 2, 3], "strands": ["forward"]},
 ]
 
@@ -88,7 +93,9 @@ def test_scaled_widths():
 
 def test_build_model_paper_scale_and_codes_input():
     full = ds.build_model(ds.RunSpec("deepsea", 500, 1, "both"), 919)
-    assert full.count_params() == 25_315_119  # the paper's DeepSEA (the on-device one-hot has no weights)
+    assert (
+        full.count_params() == 25_315_119
+    )  # the paper's DeepSEA (the on-device one-hot has no weights)
     small = ds.build_model(ds.RunSpec("danq", 1000, 3, "forward"), 12, width=0.05)
     assert small.inputs[0].shape == (None, 998)
     assert "int" in str(small.inputs[0].dtype)
@@ -98,18 +105,34 @@ def test_build_model_paper_scale_and_codes_input():
 
 # ---------------------------------------------------------------------------------------------- labels
 def test_covered_bases_counts_the_union_of_peaks():
-    bins = frame([("chr1", 0, 200), ("chr1", 200, 400), ("chr1", 400, 600), ("chr1", 600, 800),
-                  ("chr2", 0, 200)])
+    bins = frame(
+        [
+            ("chr1", 0, 200),
+            ("chr1", 200, 400),
+            ("chr1", 400, 600),
+            ("chr1", 600, 800),
+            ("chr2", 0, 200),
+        ]
+    )
     # 150-250 and 180-300 overlap (union 150-300); 500-560; a peak inside another; nothing on chr2.
-    peaks = frame([("chr1", 180, 300), ("chr1", 150, 250), ("chr1", 500, 560), ("chr1", 510, 520),
-                   ("chr3", 0, 100)])
+    peaks = frame(
+        [
+            ("chr1", 180, 300),
+            ("chr1", 150, 250),
+            ("chr1", 500, 560),
+            ("chr1", 510, 520),
+            ("chr3", 0, 100),
+        ]
+    )
     assert ds.covered_bases(bins, peaks).tolist() == [50, 100, 60, 0, 0]
 
 
 def test_label_matrix_half_bin_rule(tmp_path):
     bins = frame([("chr1", 0, 200), ("chr1", 200, 400), ("chr1", 400, 600)])
     a = tmp_path / "a.bed"
-    a.write_text("chr1\t100\t200\nchr1\t301\t500\n")  # bin 0: 100 bp (half) -> 1; bin 1: 99 -> 0; bin 2: 100
+    a.write_text(
+        "chr1\t100\t200\nchr1\t301\t500\n"
+    )  # bin 0: 100 bp (half) -> 1; bin 1: 99 -> 0; bin 2: 100
     b = tmp_path / "b.narrowPeak.gz"
     with gzip.open(b, "wt") as fh:
         fh.write("chr1\t250\t400\tp\t0\t.\t5\t3\t2\t20\n")  # bin 1: 150 bp -> 1
@@ -156,7 +179,9 @@ def test_read_features_errors(tmp_path):
         ds.read_features(write_features(tmp_path / "g.tsv", ("DNase", "Chromatin")))
     bad = tmp_path / "h.tsv"
     bad.write_text("index\tfeature\n0\tx\n")
-    with pytest.raises(ValueError, match=r"h.tsv: feature table lacks columns \['category', 'url', 'path'\]"):
+    with pytest.raises(
+        ValueError, match=r"h.tsv: feature table lacks columns \['category', 'url', 'path'\]"
+    ):
         ds.read_features(bad)
 
 
@@ -199,7 +224,9 @@ def test_window_codes_errors(tmp_path):
         ds.WindowCodes.from_fasta(fa, frame([("chr1", 0, 4), ("chr1", 4, 10)]), window=8)
     with pytest.raises(ValueError, match="must exceed the 4-bp bins by an even number"):
         ds.WindowCodes.from_fasta(fa, frame([("chr1", 0, 4)]), window=7)
-    with pytest.raises(ValueError, match=r"chromosomes \['chrX'\] of the regions are not in the FASTA"):
+    with pytest.raises(
+        ValueError, match=r"chromosomes \['chrX'\] of the regions are not in the FASTA"
+    ):
         ds.WindowCodes.from_fasta(fa, frame([("chrX", 0, 4)]), window=8)
     minus = frame([("chr1", 0, 4)]).assign(strand="-")
     with pytest.raises(ValueError, match="unstranded"):
@@ -212,7 +239,9 @@ def test_real_scale_sequence_input_memory_is_bounded_by_a_batch(tmp_path):
     480 MB. The input keeps ~1 byte per covered base and expands one batch at a time."""
     rng = np.random.default_rng(0)
     sizes = {"chr1": 4_000_000, "chr2": 2_000_000}
-    fa = write_fasta(tmp_path / "big.fa", {c: "".join(rng.choice(list("ACGT"), n)) for c, n in sizes.items()})
+    fa = write_fasta(
+        tmp_path / "big.fa", {c: "".join(rng.choice(list("ACGT"), n)) for c, n in sizes.items()}
+    )
     cores = pd.concat(
         [frame([(c, s, s + 200) for s in range(0, n - 200, 100)]) for c, n in sizes.items()],
         ignore_index=True,
@@ -252,7 +281,9 @@ def test_feature_metrics_match_sklearn_and_flag_empty_columns():
     from sklearn.metrics import average_precision_score, roc_auc_score
 
     y = np.array([[1, 0, 1], [0, 0, 1], [1, 0, 1], [0, 0, 1], [0, 0, 1]])
-    p = np.array([[0.9, 0.1, 0.5], [0.8, 0.2, 0.4], [0.3, 0.3, 0.3], [0.2, 0.4, 0.2], [0.1, 0.5, 0.1]])
+    p = np.array(
+        [[0.9, 0.1, 0.5], [0.8, 0.2, 0.4], [0.3, 0.3, 0.3], [0.2, 0.4, 0.2], [0.1, 0.5, 0.1]]
+    )
     out = ds.feature_metrics(sp.csr_matrix(y), p)
     assert out["auprc"][0] == pytest.approx(average_precision_score(y[:, 0], p[:, 0]))
     assert out["auroc"][0] == pytest.approx(roc_auc_score(y[:, 0], p[:, 0]))
@@ -269,7 +300,14 @@ def synthetic_metrics(rng=None) -> pd.DataFrame:
     """Per-feature auPRC with planted effects: DanQ +0.05, 2000 bp +0.1 for histone only, order 3 +0.04
     (TF1 +0.2), forward strand -0.02."""
     rng = rng or np.random.default_rng(1)
-    features = [("D1", "DNase"), ("D2", "DNase"), ("T1", "TF"), ("T2", "TF"), ("H1", "Histone"), ("H2", "Histone")]
+    features = [
+        ("D1", "DNase"),
+        ("D2", "DNase"),
+        ("T1", "TF"),
+        ("T2", "TF"),
+        ("H1", "Histone"),
+        ("H2", "Histone"),
+    ]
     base = dict(zip([f for f, _ in features], [0.3, 0.4, 0.5, 0.6, 0.2, 0.3]))
     rows = []
     for run in ds.expand_grid(PAPER_GRID):
@@ -278,7 +316,9 @@ def synthetic_metrics(rng=None) -> pd.DataFrame:
             v += 0.1 if (run.window == 2000 and category == "Histone") else 0
             v += (0.04 + (0.2 if feature == "T1" else 0)) * (run.order - 1) / 2
             v -= 0.02 if run.strands == "forward" else 0
-            rows.append((run.model, run.window, run.order, run.strands, feature, category, v, v + 0.3, 10))
+            rows.append(
+                (run.model, run.window, run.order, run.strands, feature, category, v, v + 0.3, 10)
+            )
     return pd.DataFrame(rows, columns=ds.METRIC_COLUMNS)
 
 
@@ -307,16 +347,24 @@ def test_summary_recovers_planted_effects():
         assert len(sel) == 1, (claim, statistic, category, keys)
         return sel["value"].iloc[0]
 
-    assert value("model", "median_delta_auprc", window=500, order=1, strands="both") == pytest.approx(0.05)
-    assert value("context", "median_delta_auprc", "Histone", model="danq", order=3) == pytest.approx(0.1)
+    assert value(
+        "model", "median_delta_auprc", window=500, order=1, strands="both"
+    ) == pytest.approx(0.05)
+    assert value(
+        "context", "median_delta_auprc", "Histone", model="danq", order=3
+    ) == pytest.approx(0.1)
     assert value("context", "median_delta_auprc", "TF", model="danq", order=3) == pytest.approx(0.0)
     assert value("order", "median_delta_auprc", "DNase", model="danq") == pytest.approx(0.04)
-    assert value("order", "median_delta_auprc", "TF", model="danq") == pytest.approx(0.14)  # (0.24+0.04)/2
+    assert value("order", "median_delta_auprc", "TF", model="danq") == pytest.approx(
+        0.14
+    )  # (0.24+0.04)/2
     assert value("order", "n_gain_above_0.1", model="danq") == 1  # only T1 gains more than 0.1
-    assert value("strands", "mean_delta_auprc", model="danq", window=1000, order=2) == pytest.approx(0.02)
-    assert value("auprc", "median_auprc", "TF", model="deepsea", window=500, order=1, strands="both") == (
-        pytest.approx(0.55)
-    )
+    assert value(
+        "strands", "mean_delta_auprc", model="danq", window=1000, order=2
+    ) == pytest.approx(0.02)
+    assert value(
+        "auprc", "median_auprc", "TF", model="deepsea", window=500, order=1, strands="both"
+    ) == (pytest.approx(0.55))
     # No forward runs at 500 bp: that comparison is left out, not filled with NaN.
     assert s[(s["claim"] == "strands") & (s["window"] == 500)].empty
 
@@ -351,7 +399,13 @@ def test_train_and_evaluate_a_tiny_run(tmp_path):
         peaks[-1].write_text(rows)
     features = tmp_path / "f.tsv"
     pd.DataFrame(
-        {"index": [0, 1], "feature": ["a", "b"], "category": ["TF", "Histone"], "url": ["u", "v"], "path": peaks}
+        {
+            "index": [0, 1],
+            "feature": ["a", "b"],
+            "category": ["TF", "Histone"],
+            "url": ["u", "v"],
+            "path": peaks,
+        }
     ).to_csv(features, sep="\t", index=False)
     ds.write_labels({"train": bed}, features, peaks, {"train": tmp_path / "y.npz"})
     assert ds.load_labels(tmp_path / "y.npz").matrix.sum(axis=0).tolist() == [[3, 6]]
@@ -359,9 +413,13 @@ def test_train_and_evaluate_a_tiny_run(tmp_path):
     spec = ds.RunSpec("deepsea", 500, 2, "both")
     paths = {"train": tmp_path / "x.npz", "validation": tmp_path / "x.npz"}
     labels = {"train": tmp_path / "y.npz", "validation": tmp_path / "y.npz"}
-    result = ds.train_run(spec, paths, labels, tmp_path / "run", width=0.02, epochs=2, batch_size=8, seed=1)
+    result = ds.train_run(
+        spec, paths, labels, tmp_path / "run", width=0.02, epochs=2, batch_size=8, seed=1
+    )
     assert (tmp_path / "run" / "model.keras").is_file() and result.epochs_run == 2
-    rows = ds.evaluate_run(spec, tmp_path / "run" / "model.keras", paths["train"], labels["train"], features)
+    rows = ds.evaluate_run(
+        spec, tmp_path / "run" / "model.keras", paths["train"], labels["train"], features
+    )
     assert list(rows.columns) == ds.METRIC_COLUMNS
     assert rows["feature"].tolist() == ["a", "b"] and rows["n_positive"].tolist() == [3, 6]
     assert rows[["model", "window", "order", "strands"]].drop_duplicates().values.tolist() == [
@@ -377,7 +435,9 @@ def test_paper_categories_classify_the_919_real_features(shared_data):
     mapping = pd.read_csv(shared_data / "deepsea" / "deepsea_919_features_mapping.tsv", sep="\t")
     urls = (shared_data / "deepsea" / "janggu_usecases_urls.txt").read_text().split()
     assert len(urls) == 919
-    patterns = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["deepsea"]["categories"]
+    patterns = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["deepsea"][
+        "categories"
+    ]
 
     def classify(url):
         hits = [c for c, p in patterns.items() if re.search(p, url)]
@@ -397,9 +457,16 @@ def test_paper_dry_run_plans_24_training_jobs(tmp_path):
     the architectures are the paper's because `width` is 1 (see test_config_grids_...)."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     cmd = [
-        str(Path(sys.executable).parent / "snakemake"), "-n",
-        "--snakefile", str(REPO / "workflow" / "Snakefile"), "--configfile", str(REPO / "config" / "config.yaml"),
-        "--directory", str(tmp_path), "--config", "cases=[deepsea]",
+        str(Path(sys.executable).parent / "snakemake"),
+        "-n",
+        "--snakefile",
+        str(REPO / "workflow" / "Snakefile"),
+        "--configfile",
+        str(REPO / "config" / "config.yaml"),
+        "--directory",
+        str(tmp_path),
+        "--config",
+        "cases=[deepsea]",
     ]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     out = result.stdout + result.stderr

@@ -17,5 +17,7 @@ if not outdir:
 manifest = generate_world(outdir, dict(snakemake.params.world or {}))  # noqa: F821
 missing = [p for p in snakemake.output if not Path(p).is_file()]  # noqa: F821
 if missing:
-    raise RuntimeError(f"the world generator did not write {missing}; it wrote {sorted(manifest.files)}")
+    raise RuntimeError(
+        f"the world generator did not write {missing}; it wrote {sorted(manifest.files)}"
+    )
 logging.info("demo world: %d files, counts %s", len(manifest.files), manifest.counts)

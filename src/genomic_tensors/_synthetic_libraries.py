@@ -18,8 +18,9 @@ def _mapq(rng: np.random.Generator, n: int, good: float) -> np.ndarray:
     return np.where(rng.random(n) < good, 60, rng.integers(0, 60, n)).astype(np.int64)
 
 
-def _uniform_positions(rng: np.random.Generator, world: World, genome: Genome, n: int,
-                       chroms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _uniform_positions(
+    rng: np.random.Generator, world: World, genome: Genome, n: int, chroms: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
     """``n`` uniform positions over the usable (non-N) parts of ``chroms``: ``(tid, pos)``."""
     spans = np.array([world.usable[c][1] - world.usable[c][0] for c in chroms], dtype=np.float64)
     which = rng.choice(len(chroms), size=n, p=spans / spans.sum())
@@ -52,9 +53,15 @@ def jund_dnase(world: World, genome: Genome, replicate: str, read_length: int) -
         table = t[name]
         if not len(table):
             continue
-        table = table.drop_duplicates("locus")  # one open region per locus, whatever its motif copies
+        table = table.drop_duplicates(
+            "locus"
+        )  # one open region per locus, whatever its motif copies
         tid, centre = _centres(genome, table, "locus_start", "locus_end")
-        f = np.where(table["weak_dnase"].to_numpy(), 0.1, 1.0) if factor is None else np.full(len(table), factor)
+        f = (
+            np.where(table["weak_dnase"].to_numpy(), 0.1, 1.0)
+            if factor is None
+            else np.full(len(table), factor)
+        )
         parts.append((tid, centre, f))
     genes = t["genes"]
     if len(genes):
@@ -85,7 +92,9 @@ def jund_dnase(world: World, genome: Genome, replicate: str, read_length: int) -
     # background
     chroms = [c for c in world.sizes if c != "chrM"]
     total_kb = sum(world.usable[c][1] - world.usable[c][0] for c in chroms) / 1000
-    b_tid, b_pos = _uniform_positions(rng, world, genome, int(rng.poisson(bg_per_kb * total_kb)), chroms)
+    b_tid, b_pos = _uniform_positions(
+        rng, world, genome, int(rng.poisson(bg_per_kb * total_kb)), chroms
+    )
     b_rev = rng.random(len(b_tid)) < 0.5
     b_mapq = _mapq(rng, len(b_tid), 0.8)
     # blacklist artefacts and chrM
@@ -104,10 +113,14 @@ def jund_dnase(world: World, genome: Genome, replicate: str, read_length: int) -
     x_rev = rng.random(len(x_tid_a)) < 0.5
     x_mapq = _mapq(rng, len(x_tid_a), 0.5)
     return single_end(
-        rng, genome,
-        np.concatenate([r_tid, b_tid, x_tid_a]), np.concatenate([five, b_pos, x_pos_a]),
-        np.concatenate([reverse, b_rev, x_rev]), np.concatenate([mapq, b_mapq, x_mapq]),
-        read_length, Artefacts(),
+        rng,
+        genome,
+        np.concatenate([r_tid, b_tid, x_tid_a]),
+        np.concatenate([five, b_pos, x_pos_a]),
+        np.concatenate([reverse, b_rev, x_rev]),
+        np.concatenate([mapq, b_mapq, x_mapq]),
+        read_length,
+        Artefacts(),
     )
 
 
@@ -126,9 +139,14 @@ def cage_reads(world: World, genome: Genome, read_length: int) -> Alignments:
     total_kb = sum(world.usable[c][1] - world.usable[c][0] for c in chroms) / 1000
     b_tid, b_pos = _uniform_positions(rng, world, genome, int(rng.poisson(0.5 * total_kb)), chroms)
     return single_end(
-        rng, genome, np.concatenate([tid, b_tid]), np.concatenate([five, b_pos]),
+        rng,
+        genome,
+        np.concatenate([tid, b_tid]),
+        np.concatenate([five, b_pos]),
         np.concatenate([reverse, rng.random(len(b_tid)) < 0.5]),
-        np.concatenate([mapq, _mapq(rng, len(b_tid), 0.8)]), read_length, Artefacts(),
+        np.concatenate([mapq, _mapq(rng, len(b_tid), 0.8)]),
+        read_length,
+        Artefacts(),
     )
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
-import pysam
 import pyBigWig
+import pysam
 
 from ._synthetic_seq import BASES, N_CODE
 
@@ -81,7 +81,10 @@ class Alignments:
     def concat(parts: list[Alignments]) -> Alignments:
         """All rows of ``parts`` in order."""
         return Alignments(
-            **{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(Alignments)}
+            **{
+                f.name: np.concatenate([getattr(p, f.name) for p in parts])
+                for f in fields(Alignments)
+            }
         )
 
 
@@ -101,16 +104,26 @@ class Artefacts:
 
 
 def _templates_for(rng: np.random.Generator, n: int, art: Artefacts) -> np.ndarray:
-    p = np.array([1 - art.clip - art.indel, art.clip / 2, art.clip / 2, art.indel / 2, art.indel / 2])
+    p = np.array(
+        [1 - art.clip - art.indel, art.clip / 2, art.clip / 2, art.indel / 2, art.indel / 2]
+    )
     return rng.choice(5, size=n, p=p / p.sum())
 
 
-def _valid(tid: np.ndarray, pos: np.ndarray, span: np.ndarray, sizes: np.ndarray, starts: np.ndarray,
-           flat: np.ndarray) -> np.ndarray:
+def _valid(
+    tid: np.ndarray,
+    pos: np.ndarray,
+    span: np.ndarray,
+    sizes: np.ndarray,
+    starts: np.ndarray,
+    flat: np.ndarray,
+) -> np.ndarray:
     inside = (pos >= 0) & (pos + span <= sizes[tid])
     safe_pos = np.where(inside, pos, 0)
     safe_end = np.where(inside, pos + span - 1, 0)
-    return inside & (flat[starts[tid] + safe_pos] != N_CODE) & (flat[starts[tid] + safe_end] != N_CODE)
+    return (
+        inside & (flat[starts[tid] + safe_pos] != N_CODE) & (flat[starts[tid] + safe_end] != N_CODE)
+    )
 
 
 class Genome:
@@ -147,14 +160,27 @@ def single_end(
     tid, pos, cig, reverse, mapq = tid[ok], pos[ok], cig[ok], reverse[ok], mapq[ok]
     n = len(tid)
     none = np.full(n, -1, dtype=np.int64)
-    prim = Alignments(np.arange(n), np.where(reverse, REVERSE, 0), tid, pos, mapq, cig, none, none,
-                      np.zeros(n, dtype=np.int64))
+    prim = Alignments(
+        np.arange(n),
+        np.where(reverse, REVERSE, 0),
+        tid,
+        pos,
+        mapq,
+        cig,
+        none,
+        none,
+        np.zeros(n, dtype=np.int64),
+    )
     parts = [prim]
     next_name = n
 
     def copies(frac: float) -> tuple[Alignments, np.ndarray]:
         nonlocal next_name
-        idx = np.sort(rng.choice(n, size=int(round(frac * n)), replace=False)) if n else np.zeros(0, int)
+        idx = (
+            np.sort(rng.choice(n, size=int(round(frac * n)), replace=False))
+            if n
+            else np.zeros(0, int)
+        )
         rows = prim.take(idx)
         rows.qname = np.arange(next_name, next_name + len(idx))
         next_name += len(idx)
@@ -167,19 +193,43 @@ def single_end(
     qc.flag = qc.flag | QCFAIL
     parts.append(qc)
     # secondary / supplementary: extra records of existing reads, elsewhere on the same chromosome
-    for frac, bit, template in ((art.secondary, SECONDARY, FULL), (art.supplementary, SUPPLEMENTARY, SUPPLEMENT)):
-        idx = np.sort(rng.choice(n, size=int(round(frac * n)), replace=False)) if n else np.zeros(0, int)
+    for frac, bit, template in (
+        (art.secondary, SECONDARY, FULL),
+        (art.supplementary, SUPPLEMENTARY, SUPPLEMENT),
+    ):
+        idx = (
+            np.sort(rng.choice(n, size=int(round(frac * n)), replace=False))
+            if n
+            else np.zeros(0, int)
+        )
         rows = prim.take(idx)
         rows.flag = rows.flag | bit
         rows.cigar = np.full(len(idx), template)
         rows.pos = rows.pos + rng.integers(-20_000, 20_000, size=len(idx))
-        rows.mapq = np.zeros(len(idx), dtype=np.int64) if bit == SECONDARY else rng.integers(5, 40, len(idx))
-        keep = _valid(rows.tid, rows.pos, spans[rows.cigar], genome.sizes, genome.starts, genome.flat)
+        rows.mapq = (
+            np.zeros(len(idx), dtype=np.int64)
+            if bit == SECONDARY
+            else rng.integers(5, 40, len(idx))
+        )
+        keep = _valid(
+            rows.tid, rows.pos, spans[rows.cigar], genome.sizes, genome.starts, genome.flat
+        )
         parts.append(rows.take(np.flatnonzero(keep)))
     n_un = int(round(art.unmapped * n))
     minus = np.full(n_un, -1, dtype=np.int64)
-    parts.append(Alignments(np.arange(next_name, next_name + n_un), np.full(n_un, UNMAPPED), minus, minus,
-                            np.zeros(n_un, dtype=np.int64), minus, minus, minus, np.zeros(n_un, dtype=np.int64)))
+    parts.append(
+        Alignments(
+            np.arange(next_name, next_name + n_un),
+            np.full(n_un, UNMAPPED),
+            minus,
+            minus,
+            np.zeros(n_un, dtype=np.int64),
+            minus,
+            minus,
+            minus,
+            np.zeros(n_un, dtype=np.int64),
+        )
+    )
     return Alignments.concat(parts)
 
 
@@ -209,8 +259,16 @@ def paired_end(
     pos_f = frag_start
     pos_r = frag_start + frag_length - spans[cig_r]
     ok = _valid(tid, pos_f, spans[cig_f], genome.sizes, genome.starts, genome.flat) & _valid(
-        tid, pos_r, spans[cig_r], genome.sizes, genome.starts, genome.flat)
-    tid, pos_f, pos_r, cig_f, cig_r, mapq = tid[ok], pos_f[ok], pos_r[ok], cig_f[ok], cig_r[ok], mapq[ok]
+        tid, pos_r, spans[cig_r], genome.sizes, genome.starts, genome.flat
+    )
+    tid, pos_f, pos_r, cig_f, cig_r, mapq = (
+        tid[ok],
+        pos_f[ok],
+        pos_r[ok],
+        cig_f[ok],
+        cig_r[ok],
+        mapq[ok],
+    )
     n = len(tid)
     first_fwd = rng.random(n) < 0.5
     tlen = pos_r + spans[cig_r] - pos_f
@@ -219,7 +277,9 @@ def paired_end(
     rev_flag = PAIRED | PROPER | REVERSE | np.where(first_fwd, READ2, READ1)
     mapq_r = np.where(rng.random(n) < 0.9, mapq, rng.integers(0, 60, n))
     fwd = Alignments(names, fwd_flag, tid, pos_f, mapq, cig_f, tid.copy(), pos_r, tlen)
-    rev = Alignments(names.copy(), rev_flag, tid.copy(), pos_r, mapq_r, cig_r, tid.copy(), pos_f, -tlen)
+    rev = Alignments(
+        names.copy(), rev_flag, tid.copy(), pos_r, mapq_r, cig_r, tid.copy(), pos_f, -tlen
+    )
 
     kind = rng.random(n)
     improper = kind < art.improper
@@ -228,7 +288,9 @@ def paired_end(
     if improper.any() and len(genome.names) > 1:
         i = np.flatnonzero(improper)
         other = (tid[i] + 1 + rng.integers(0, len(genome.names) - 1, len(i))) % len(genome.names)
-        new_pos = (rng.random(len(i)) * (genome.sizes[other] - 2 * read_length)).astype(np.int64) + read_length
+        new_pos = (rng.random(len(i)) * (genome.sizes[other] - 2 * read_length)).astype(
+            np.int64
+        ) + read_length
         good = _valid(other, new_pos, spans[cig_r[i]], genome.sizes, genome.starts, genome.flat)
         i, other, new_pos = i[good], other[good], new_pos[good]
         rev.tid[i], rev.pos[i], rev.rnext[i], rev.pnext[i] = other, new_pos, tid[i], pos_f[i]
@@ -256,23 +318,38 @@ def paired_end(
             rows.flag = rows.flag | bit
             parts.append(rows)
         next_name += len(idx)
-    for frac, bit, template in ((art.secondary, SECONDARY, FULL), (art.supplementary, SUPPLEMENTARY, SUPPLEMENT)):
+    for frac, bit, template in (
+        (art.secondary, SECONDARY, FULL),
+        (art.supplementary, SUPPLEMENTARY, SUPPLEMENT),
+    ):
         idx = np.sort(rng.choice(proper, size=int(round(frac * n)), replace=False))
         rows = fwd.take(idx)
         rows.flag = rows.flag | bit
         rows.flag &= ~PROPER if bit == SECONDARY else ~0
         rows.cigar = np.full(len(idx), template)
         rows.pos = rows.pos + rng.integers(-20_000, 20_000, size=len(idx))
-        rows.mapq = np.zeros(len(idx), dtype=np.int64) if bit == SECONDARY else rng.integers(5, 40, len(idx))
-        keep = _valid(rows.tid, rows.pos, spans[rows.cigar], genome.sizes, genome.starts, genome.flat)
+        rows.mapq = (
+            np.zeros(len(idx), dtype=np.int64)
+            if bit == SECONDARY
+            else rng.integers(5, 40, len(idx))
+        )
+        keep = _valid(
+            rows.tid, rows.pos, spans[rows.cigar], genome.sizes, genome.starts, genome.flat
+        )
         parts.append(rows.take(np.flatnonzero(keep)))
     n_un = int(round(art.unmapped * n))
     minus = np.full(n_un, -1, dtype=np.int64)
     zero = np.zeros(n_un, dtype=np.int64)
     un_names = np.arange(next_name, next_name + n_un)
-    for bits in (PAIRED | UNMAPPED | MATE_UNMAPPED | READ1,
-                 PAIRED | UNMAPPED | MATE_UNMAPPED | READ2):
-        parts.append(Alignments(un_names.copy(), np.full(n_un, bits), minus, minus, zero, minus, minus, minus, zero))
+    for bits in (
+        PAIRED | UNMAPPED | MATE_UNMAPPED | READ1,
+        PAIRED | UNMAPPED | MATE_UNMAPPED | READ2,
+    ):
+        parts.append(
+            Alignments(
+                un_names.copy(), np.full(n_un, bits), minus, minus, zero, minus, minus, minus, zero
+            )
+        )
     return Alignments.concat(parts)
 
 
@@ -309,13 +386,17 @@ def write_bam(
     codes = genome.flat[idx]
     codes = np.where(mism[cig] & (codes < N_CODE), (codes + 1) % 4, codes).astype(np.uint8)
     random_rows = aln.cigar < 0
-    codes[random_rows] = rng.integers(0, 4, size=(int(random_rows.sum()), read_length), dtype=np.uint8)
+    codes[random_rows] = rng.integers(
+        0, 4, size=(int(random_rows.sum()), read_length), dtype=np.uint8
+    )
     seq = BASES[codes].view(f"S{read_length}").ravel().astype(f"U{read_length}").tolist()
 
     cigar_str = np.array([t.cigar for t in temps] + ["*"])[cig].tolist()
     names = np.array(genome.names + ["*"])
     rname = names[np.where(placed, aln.tid, len(genome.names))]
-    rnext = np.where(aln.rnext < 0, "*", np.where(aln.rnext == aln.tid, "=", names[np.maximum(aln.rnext, 0)]))
+    rnext = np.where(
+        aln.rnext < 0, "*", np.where(aln.rnext == aln.tid, "=", names[np.maximum(aln.rnext, 0)])
+    )
     width = max(len(str(int(aln.qname.max()))) if n else 1, 7)
     qname = [f"{prefix}.{q:0{width}d}" for q in aln.qname.tolist()]
     qual = "I" * read_length
@@ -347,7 +428,9 @@ def write_bam(
     sam.unlink()
 
 
-def write_bigwig(path: Path, sizes: dict[str, int], values: dict[str, np.ndarray], step: int) -> None:
+def write_bigwig(
+    path: Path, sizes: dict[str, int], values: dict[str, np.ndarray], step: int
+) -> None:
     """Write fixed-step signal as bigWig.
 
     ``values[chrom]`` holds one value per ``step``-bp bin, ``ceil(size / step)`` of them (the last
@@ -364,6 +447,8 @@ def write_bigwig(path: Path, sizes: dict[str, int], values: dict[str, np.ndarray
             if n_full:
                 bw.addEntries(chrom, 0, values=vals[:n_full].tolist(), span=step, step=step)
             if size % step and len(vals) > n_full:
-                bw.addEntries([chrom], [n_full * step], ends=[int(size)], values=[float(vals[n_full])])
+                bw.addEntries(
+                    [chrom], [n_full * step], ends=[int(size)], values=[float(vals[n_full])]
+                )
     finally:
         bw.close()

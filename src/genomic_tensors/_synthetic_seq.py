@@ -122,10 +122,14 @@ class MotifModel:
         probs = np.concatenate([uniform.repeat(pad[0], 0), probs, uniform.repeat(pad[1], 0)])
         model = cls(name, matrix_id, probs, tuple(tuple(b) for b in blocks))
         for block in model.blocks:
-            if len(block) not in (2, 3) or list(block) != list(range(block[0], block[0] + len(block))):
+            if len(block) not in (2, 3) or list(block) != list(
+                range(block[0], block[0] + len(block))
+            ):
                 raise ValueError(f"motif {name}: block {block} must be 2 or 3 adjacent positions")
             if block[0] < 0 or block[-1] >= len(probs):
-                raise ValueError(f"motif {name}: block {block} outside the motif (length {len(probs)})")
+                raise ValueError(
+                    f"motif {name}: block {block} outside the motif (length {len(probs)})"
+                )
             model._joint.append(model._block_joint(block))
         return model
 
@@ -134,7 +138,9 @@ class MotifModel:
         """Motif length in bases, padding included."""
         return int(self.probs.shape[0])
 
-    def _block_joint(self, block: tuple[int, ...]) -> tuple[tuple[int, ...], np.ndarray, np.ndarray]:
+    def _block_joint(
+        self, block: tuple[int, ...]
+    ) -> tuple[tuple[int, ...], np.ndarray, np.ndarray]:
         classes = []
         for pos in block:
             p = self.probs[pos]
@@ -263,7 +269,9 @@ class Occupancy:
         return starts
 
 
-def write_fasta(path: Path, genome: dict[str, np.ndarray], lower: dict[str, np.ndarray], width: int = 60) -> None:
+def write_fasta(
+    path: Path, genome: dict[str, np.ndarray], lower: dict[str, np.ndarray], width: int = 60
+) -> None:
     """Write base codes as FASTA with ``width`` letters per line; ``lower`` masks soft-masked bases."""
     with open(path, "wb") as handle:
         for chrom, codes in genome.items():

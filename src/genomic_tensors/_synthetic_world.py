@@ -14,7 +14,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._synthetic_seq import MotifModel, Occupancy, background_sequence, read_jaspar, reverse_complement
+from ._synthetic_seq import (
+    MotifModel,
+    Occupancy,
+    background_sequence,
+    read_jaspar,
+    reverse_complement,
+)
 
 # name -> (JASPAR matrix, uniform padding (left, right), coupled blocks in padded coordinates)
 MOTIF_SPECS: dict[str, tuple[str, tuple[int, int], tuple[tuple[int, ...], ...]]] = {
@@ -52,8 +58,10 @@ def load_motifs(path: Path) -> dict[str, MotifModel]:
     models = {}
     for name, (matrix_id, pad, blocks) in MOTIF_SPECS.items():
         if matrix_id not in matrices:
-            raise ValueError(f"{path}: matrix {matrix_id} ({name}) missing; the file must hold "
-                             f"{sorted(spec[0] for spec in MOTIF_SPECS.values())}")
+            raise ValueError(
+                f"{path}: matrix {matrix_id} ({name}) missing; the file must hold "
+                f"{sorted(spec[0] for spec in MOTIF_SPECS.values())}"
+            )
         models[name] = MotifModel.from_counts(name, matrix_id, matrices[matrix_id][1], pad, blocks)
     return models
 
@@ -84,7 +92,9 @@ class World:
         self.genome[chrom][start : start + len(seq)] = seq
         self.lower[chrom][start : start + len(seq)] = False
 
-    def plant_many(self, chrom: str, starts: np.ndarray, codes: np.ndarray, strands: np.ndarray) -> None:
+    def plant_many(
+        self, chrom: str, starts: np.ndarray, codes: np.ndarray, strands: np.ndarray
+    ) -> None:
         """Vectorized :meth:`plant` for ``codes`` ``uint8 (n, length)``."""
         if len(starts) == 0:
             return
@@ -102,9 +112,13 @@ def build_background(world: World) -> None:
     """Background bases, soft-masked repeat copies and N runs at every chromosome end."""
     p = world.params
     rng = world.rng("background")
-    repeats = [background_sequence(rng, int(rng.integers(300, 1500)), p.gc_content, 0.0) for _ in range(3)]
+    repeats = [
+        background_sequence(rng, int(rng.integers(300, 1500)), p.gc_content, 0.0) for _ in range(3)
+    ]
     for chrom, size in world.sizes.items():
-        seq = background_sequence(rng, size, p.gc_content if chrom != "chrM" else 0.44, p.cpg_depletion)
+        seq = background_sequence(
+            rng, size, p.gc_content if chrom != "chrM" else 0.44, p.cpg_depletion
+        )
         lower = np.zeros(size, dtype=bool)
         tel = p.telomere_n if chrom != "chrM" else 0
         if chrom != "chrM" and p.repeat_fraction > 0:
@@ -150,7 +164,9 @@ def build_jund(world: World) -> None:
         lo, hi = world.usable[chrom]
         n_clusters = max(1, int(round(p.jund_clusters_per_mb * (hi - lo) / 1e6)))
         ext = 10_000
-        cores = clusters_occ.place(rng, chrom, n_clusters, p.jund_cluster_length, lo + ext, hi - ext, margin=ext)
+        cores = clusters_occ.place(
+            rng, chrom, n_clusters, p.jund_cluster_length, lo + ext, hi - ext, margin=ext
+        )
         for core in cores.tolist():
             core_end = core + p.jund_cluster_length
             clusters.append({"chrom": chrom, "start": core, "end": core_end})
@@ -160,51 +176,108 @@ def build_jund(world: World) -> None:
             n_decoy = int(rng.poisson(p.jund_decoys_per_site * n_direct))
             kinds = ["direct"] * n_direct + ["indirect"] * n_indirect + ["decoy"] * n_decoy
             kinds += ["open"] * p.jund_open_unbound_per_cluster
-            starts = world.occ.place(rng, chrom, len(kinds), slot, core + 300, core_end - 300, margin=150)
+            starts = world.occ.place(
+                rng, chrom, len(kinds), slot, core + 300, core_end - 300, margin=150
+            )
             order = rng.permutation(len(starts))
             for kind, start in zip(kinds, starts[order].tolist()):
                 locus = {"chrom": chrom, "locus_start": start, "locus_end": start + slot}
                 if kind in ("direct", "decoy"):
                     # k motif copies at random non-overlapping offsets inside the slot
                     cuts = np.sort(rng.integers(0, slot - k * L + 1, size=k))
-                    elements = [(start + int(c) + j * L, 1 if rng.random() < 0.5 else -1) for j, c in enumerate(cuts)]
+                    elements = [
+                        (start + int(c) + j * L, 1 if rng.random() < 0.5 else -1)
+                        for j, c in enumerate(cuts)
+                    ]
                 if kind == "direct":
                     n_site += 1
                     weak = bool(rng.random() < p.jund_weak_dnase_fraction)
                     name = f"jund_site_{n_site:05d}"
                     for j, (e, strand) in enumerate(elements, start=1):
                         world.plant(chrom, e, motif.sample(rng, 1, coupled=True)[0], strand)
-                        sites.append({"chrom": chrom, "start": e, "end": e + L, "name": f"{name}_{j}",
-                                      "strand": strand, "locus": name, **locus, "weak_dnase": weak})
+                        sites.append(
+                            {
+                                "chrom": chrom,
+                                "start": e,
+                                "end": e + L,
+                                "name": f"{name}_{j}",
+                                "strand": strand,
+                                "locus": name,
+                                **locus,
+                                "weak_dnase": weak,
+                            }
+                        )
                     signal = 20.0 * float(rng.lognormal(0.0, 0.4)) * (0.6 if weak else 1.0)
                 elif kind == "indirect":
                     name = f"jund_indirect_{len(indirect) + 1:05d}"
-                    indirect.append({"chrom": chrom, "start": start, "end": start + slot, "name": name,
-                                     "strand": 1, "locus": name, **locus})
+                    indirect.append(
+                        {
+                            "chrom": chrom,
+                            "start": start,
+                            "end": start + slot,
+                            "name": name,
+                            "strand": 1,
+                            "locus": name,
+                            **locus,
+                        }
+                    )
                     signal = min(14.0, 8.0 * float(rng.lognormal(0.0, 0.3)))
                 elif kind == "decoy":
                     n_decoy_locus += 1
                     name = f"jund_decoy_{n_decoy_locus:05d}"
                     for j, (e, strand) in enumerate(elements, start=1):
                         world.plant(chrom, e, motif.sample(rng, 1, coupled=False)[0], strand)
-                        decoys.append({"chrom": chrom, "start": e, "end": e + L, "name": f"{name}_{j}",
-                                       "strand": strand, "locus": name, **locus})
+                        decoys.append(
+                            {
+                                "chrom": chrom,
+                                "start": e,
+                                "end": e + L,
+                                "name": f"{name}_{j}",
+                                "strand": strand,
+                                "locus": name,
+                                **locus,
+                            }
+                        )
                     continue
                 else:
                     name = f"jund_open_{len(opens) + 1:05d}"
-                    opens.append({"chrom": chrom, "start": start, "end": start + slot, "name": name,
-                                  "strand": 1, "locus": name, **locus})
+                    opens.append(
+                        {
+                            "chrom": chrom,
+                            "start": start,
+                            "end": start + slot,
+                            "name": name,
+                            "strand": 1,
+                            "locus": name,
+                            **locus,
+                        }
+                    )
                     continue
                 row = {"name": name}
                 summit = start + slot // 2 + int(np.clip(rng.normal(0, 6), -15, 15))
                 left, right = int(rng.integers(80, 260)), int(rng.integers(80, 260))
-                peaks.append({"chrom": chrom, "start": summit - left, "end": summit + right, "name": ".",
-                              "score": 1000, "strand": ".", "signal": round(signal, 5),
-                              "pvalue": round(5 + 2 * signal, 5), "qvalue": round(3 + 1.8 * signal, 5),
-                              "peak": left, "site": row["name"]})
+                peaks.append(
+                    {
+                        "chrom": chrom,
+                        "start": summit - left,
+                        "end": summit + right,
+                        "name": ".",
+                        "score": 1000,
+                        "strand": ".",
+                        "signal": round(signal, 5),
+                        "pvalue": round(5 + 2 * signal, 5),
+                        "qvalue": round(3 + 1.8 * signal, 5),
+                        "peak": left,
+                        "site": row["name"],
+                    }
+                )
     world.tables.update(
-        jund_sites=_table(sites), jund_indirect=_table(indirect), jund_decoys=_table(decoys),
-        jund_open=_table(opens), jund_peaks=_table(peaks), jund_clusters=_table(clusters),
+        jund_sites=_table(sites),
+        jund_indirect=_table(indirect),
+        jund_decoys=_table(decoys),
+        jund_open=_table(opens),
+        jund_peaks=_table(peaks),
+        jund_clusters=_table(clusters),
     )
     _plant_proto_site(world, rng)
 
@@ -218,14 +291,22 @@ def _plant_proto_site(world: World, rng: np.random.Generator) -> None:
         chroms = list(clusters["chrom"])
         pick = chroms.index("chr3") if "chr3" in chroms else 0
         c = clusters.iloc[pick]
-        start = world.occ.place(rng, c["chrom"], 1, motif.length, int(c["start"]) + 300, int(c["end"]) - 300,
-                                margin=150)
+        start = world.occ.place(
+            rng, c["chrom"], 1, motif.length, int(c["start"]) + 300, int(c["end"]) - 300, margin=150
+        )
         if len(start):
             codes = motif.sample(rng, 1, coupled=True)[0]
             codes[JUND_KEY_POSITION] = 3  # G -> T breaks TGA[CG]TCA
             world.plant(c["chrom"], int(start[0]), codes, 1)
-            rows.append({"chrom": c["chrom"], "start": int(start[0]), "end": int(start[0]) + motif.length,
-                         "name": "jund_proto_00001", "strand": 1})
+            rows.append(
+                {
+                    "chrom": c["chrom"],
+                    "start": int(start[0]),
+                    "end": int(start[0]) + motif.length,
+                    "name": "jund_proto_00001",
+                    "strand": 1,
+                }
+            )
     world.tables["jund_proto"] = _table(rows)
 
 
@@ -256,9 +337,13 @@ def build_genes(world: World) -> None:
             tss = zone + 1000
             strand = 1 if rng.random() < 0.5 else -1
             u = rng.random()
-            gtype = ("protein_coding" if u < p.protein_coding_fraction
-                     else "lncRNA" if u < p.protein_coding_fraction + (1 - p.protein_coding_fraction) * 0.7
-                     else "processed_pseudogene")
+            gtype = (
+                "protein_coding"
+                if u < p.protein_coding_fraction
+                else "lncRNA"
+                if u < p.protein_coding_fraction + (1 - p.protein_coding_fraction) * 0.7
+                else "processed_pseudogene"
+            )
             length = int(np.clip(rng.lognormal(np.log(8000), 0.7), 1000, 40_000))
             if strand > 0:
                 start, end = tss, min(tss + length, hi - 1)
@@ -272,34 +357,59 @@ def build_genes(world: World) -> None:
                 _plant_oriented(world, chrom, tss, strand, -32, tata.sample(rng, 1, True)[0])
             if has_gc:
                 _plant_oriented(world, chrom, tss, strand, -98, gcbox.sample(rng, 1, functional)[0])
-            rows.append({"chrom": chrom, "start": start, "end": end, "tss": tss, "strand": strand,
-                         "gene_type": gtype, "tata": bool(has_tata), "gcbox": bool(has_gc),
-                         "gcbox_functional": functional})
+            rows.append(
+                {
+                    "chrom": chrom,
+                    "start": start,
+                    "end": end,
+                    "tss": tss,
+                    "strand": strand,
+                    "gene_type": gtype,
+                    "tata": bool(has_tata),
+                    "gcbox": bool(has_gc),
+                    "gcbox_functional": functional,
+                }
+            )
     genes = _table(rows)
     n = len(genes)
     if n:
         genes.insert(0, "gene_id", [f"SYNG{i + 1:08d}.1" for i in range(n)])
         genes.insert(1, "gene_name", [f"SYN{i + 1:05d}" for i in range(n)])
-        s = p.tata_effect * genes["tata"].to_numpy() + p.gcbox_effect * genes["gcbox_functional"].to_numpy()
+        s = (
+            p.tata_effect * genes["tata"].to_numpy()
+            + p.gcbox_effect * genes["gcbox_functional"].to_numpy()
+        )
         chromatin = s + rng.normal(0, p.chromatin_sd, n)
-        expr = (chromatin + p.promoter_direct_effect * s + rng.normal(0, p.expression_noise_sd, n)
-                - (genes["gene_type"] == "lncRNA").to_numpy() * 1.0)
+        expr = (
+            chromatin
+            + p.promoter_direct_effect * s
+            + rng.normal(0, p.expression_noise_sd, n)
+            - (genes["gene_type"] == "lncRNA").to_numpy() * 1.0
+        )
         silent = (genes["gene_type"] == "processed_pseudogene").to_numpy()
         centre = float(np.mean(s[~silent])) if (~silent).any() else 0.0  # typical sequence effect
         genes["sequence_effect"] = s
         genes["chromatin"] = chromatin
         genes["expression"] = expr
-        genes["cage_lambda"] = np.where(silent, 0.0, p.cage_reads_per_tss * np.exp(expr - (1 + p.promoter_direct_effect) * centre))
+        genes["cage_lambda"] = np.where(
+            silent,
+            0.0,
+            p.cage_reads_per_tss * np.exp(expr - (1 + p.promoter_direct_effect) * centre),
+        )
         dn = chromatin + rng.normal(0, p.chromatin_noise_sd, n) - centre
         hk = chromatin + rng.normal(0, p.chromatin_noise_sd, n) - centre
         genes["dnase_lambda"] = np.where(silent, 0.0, p.cage_dnase_pairs_per_promoter * np.exp(dn))
         genes["h3k4me3_height"] = np.where(silent, 0.0, p.h3k4me3_peak_height * np.exp(hk))
-        genes["exons"] = [_exons(rng, int(a), int(b), int(st)) for a, b, st in
-                          zip(genes["start"], genes["end"], genes["strand"])]
+        genes["exons"] = [
+            _exons(rng, int(a), int(b), int(st))
+            for a, b, st in zip(genes["start"], genes["end"], genes["strand"])
+        ]
     world.tables["genes"] = genes
 
 
-def _plant_oriented(world: World, chrom: str, tss: int, strand: int, offset: int, codes: np.ndarray) -> None:
+def _plant_oriented(
+    world: World, chrom: str, tss: int, strand: int, offset: int, codes: np.ndarray
+) -> None:
     """Plant ``codes`` so that, read on the gene's strand, it starts ``offset`` bp from the TSS."""
     if strand > 0:
         world.plant(chrom, tss + offset, codes, 1)
@@ -318,7 +428,9 @@ def _exons(rng: np.random.Generator, start: int, end: int, strand: int) -> list[
     exons = [(start, start + (first_len if strand > 0 else last_len))]
     inner_lo, inner_hi = exons[0][1] + 100, end - (last_len if strand > 0 else first_len) - 100
     if n_inner and inner_hi - inner_lo > 300 * n_inner:
-        cuts = np.sort(rng.choice(np.arange(inner_lo, inner_hi - 250, 50), size=n_inner, replace=False))
+        cuts = np.sort(
+            rng.choice(np.arange(inner_lo, inner_hi - 250, 50), size=n_inner, replace=False)
+        )
         for c in cuts.tolist():
             e = c + int(rng.integers(60, 200))
             if c > exons[-1][1] + 50 and e < inner_hi:
@@ -346,25 +458,37 @@ def build_deepsea(world: World) -> None:
             n = int(round(p.deepsea_sites_per_tf_per_mb * (hi - lo) / 1e6))
             coupled = bool(motif.blocks)
             n_decoy = int(round(p.deepsea_decoys_per_site * n)) if coupled else 0
-            starts = world.occ.place(rng, chrom, n + n_decoy, motif.length, lo + 500, hi - 500, margin=20)
+            starts = world.occ.place(
+                rng, chrom, n + n_decoy, motif.length, lo + 500, hi - 500, margin=20
+            )
             is_site = np.zeros(len(starts), dtype=bool)
             is_site[rng.permutation(len(starts))[:n]] = True
             strands = np.where(rng.random(len(starts)) < 0.5, 1, -1)
-            codes = np.where(is_site[:, None], motif.sample(rng, len(starts), True),
-                             motif.sample(rng, len(starts), False)) if len(starts) else np.zeros((0, motif.length))
+            codes = (
+                np.where(
+                    is_site[:, None],
+                    motif.sample(rng, len(starts), True),
+                    motif.sample(rng, len(starts), False),
+                )
+                if len(starts)
+                else np.zeros((0, motif.length))
+            )
             world.plant_many(chrom, starts, codes.astype(np.uint8), strands)
             for s, st, site in zip(starts.tolist(), strands.tolist(), is_site.tolist()):
-                (sites if site else decoys).append({"chrom": chrom, "start": s, "end": s + motif.length,
-                                                    "name": tf, "strand": st})
+                (sites if site else decoys).append(
+                    {"chrom": chrom, "start": s, "end": s + motif.length, "name": tf, "strand": st}
+                )
     sites_df, decoys_df = _table(sites), _table(decoys)
     peaks: dict[str, pd.DataFrame] = {}
-    # DNase features: open at a TF-dependent share of sites, plus a few sites of their own
-    for k, (cell, probs) in enumerate(DEEPSEA_DNASE.items()):
+    # DNase features: open at a TF-dependent share of the TF sites
+    for cell, probs in DEEPSEA_DNASE.items():
         prob = sites_df["name"].map(dict(zip(DEEPSEA_TFS, probs))).to_numpy()
         chosen = sites_df[rng.random(len(sites_df)) < prob]
         peaks[f"DNase_{cell}"] = _narrow_peaks(rng, chosen, (150, 350), jitter=20)
     for tf in DEEPSEA_TFS:
-        peaks[f"TF_{tf}"] = _narrow_peaks(rng, sites_df[sites_df["name"] == tf], (200, 400), jitter=8)
+        peaks[f"TF_{tf}"] = _narrow_peaks(
+            rng, sites_df[sites_df["name"] == tf], (200, 400), jitter=8
+        )
     domains, motif_rows = [], []
     for mark, motif_name in DEEPSEA_HISTONE.items():
         motif = world.motifs[motif_name]
@@ -383,47 +507,93 @@ def build_deepsea(world: World) -> None:
                 d0 = int(got[0])
                 domains.append({"chrom": chrom, "start": d0, "end": d0 + length, "name": mark})
                 n_mot = int(rng.poisson(length / p.histone_motif_spacing))
-                m_starts = world.occ.place(rng, chrom, n_mot, motif.length, d0, d0 + length, margin=5)
+                m_starts = world.occ.place(
+                    rng, chrom, n_mot, motif.length, d0, d0 + length, margin=5
+                )
                 m_strands = np.where(rng.random(len(m_starts)) < 0.5, 1, -1)
                 world.plant_many(chrom, m_starts, motif.sample(rng, len(m_starts)), m_strands)
-                motif_rows += [{"chrom": chrom, "start": s, "end": s + motif.length, "name": f"{mark}:domain",
-                                "strand": st} for s, st in zip(m_starts.tolist(), m_strands.tolist())]
+                motif_rows += [
+                    {
+                        "chrom": chrom,
+                        "start": s,
+                        "end": s + motif.length,
+                        "name": f"{mark}:domain",
+                        "strand": st,
+                    }
+                    for s, st in zip(m_starts.tolist(), m_strands.tolist())
+                ]
                 # tile the domain with peaks
                 pos = d0
                 while pos < d0 + length - 300:
                     w = min(int(rng.integers(600, 1500)), d0 + length - pos)
                     signal = round(float(rng.lognormal(1.5, 0.4)), 5)
-                    mark_peaks.append({"chrom": chrom, "start": pos, "end": pos + w, "name": ".",
-                                       "score": int(min(1000, 100 * signal)), "strand": ".", "signal": signal,
-                                       "pvalue": round(3 + signal, 5), "qvalue": round(1 + signal, 5),
-                                       "peak": w // 2})
+                    mark_peaks.append(
+                        {
+                            "chrom": chrom,
+                            "start": pos,
+                            "end": pos + w,
+                            "name": ".",
+                            "score": int(min(1000, 100 * signal)),
+                            "strand": ".",
+                            "signal": signal,
+                            "pvalue": round(3 + signal, 5),
+                            "qvalue": round(1 + signal, 5),
+                            "peak": w // 2,
+                        }
+                    )
                     pos += w + int(rng.integers(0, 60))
             # scattered single domain motifs outside domains: weak evidence on their own
             n_scatter = int((hi - lo) / 10_000)
             s_starts = world.occ.place(rng, chrom, n_scatter, motif.length, lo, hi, margin=5)
             s_strands = np.where(rng.random(len(s_starts)) < 0.5, 1, -1)
             world.plant_many(chrom, s_starts, motif.sample(rng, len(s_starts)), s_strands)
-            motif_rows += [{"chrom": chrom, "start": s, "end": s + motif.length, "name": f"{mark}:scattered",
-                            "strand": st} for s, st in zip(s_starts.tolist(), s_strands.tolist())]
+            motif_rows += [
+                {
+                    "chrom": chrom,
+                    "start": s,
+                    "end": s + motif.length,
+                    "name": f"{mark}:scattered",
+                    "strand": st,
+                }
+                for s, st in zip(s_starts.tolist(), s_strands.tolist())
+            ]
         peaks[f"Histone_{mark}"] = _table(mark_peaks)
-    world.tables.update(deepsea_sites=sites_df, deepsea_decoys=decoys_df, histone_domains=_table(domains),
-                        domain_motifs=_table(motif_rows))
+    world.tables.update(
+        deepsea_sites=sites_df,
+        deepsea_decoys=decoys_df,
+        histone_domains=_table(domains),
+        domain_motifs=_table(motif_rows),
+    )
     world.feature_peaks = peaks
 
 
-def _narrow_peaks(rng: np.random.Generator, sites: pd.DataFrame, width: tuple[int, int], jitter: int) -> pd.DataFrame:
+def _narrow_peaks(
+    rng: np.random.Generator, sites: pd.DataFrame, width: tuple[int, int], jitter: int
+) -> pd.DataFrame:
     n = len(sites)
     if n == 0:
         return pd.DataFrame()
     centre = ((sites["start"] + sites["end"]) // 2).to_numpy()
-    summit = centre + np.clip(np.round(rng.normal(0, jitter, n)), -2 * jitter, 2 * jitter).astype(np.int64)
+    summit = centre + np.clip(np.round(rng.normal(0, jitter, n)), -2 * jitter, 2 * jitter).astype(
+        np.int64
+    )
     w = rng.integers(width[0], width[1] + 1, n)
     left = (w * rng.uniform(0.35, 0.65, n)).astype(np.int64)
     signal = np.round(rng.lognormal(2.0, 0.5, n), 5)
-    return pd.DataFrame({"chrom": sites["chrom"].to_numpy(), "start": summit - left, "end": summit - left + w,
-                         "name": ".", "score": np.minimum(1000, (signal * 40).astype(int)), "strand": ".",
-                         "signal": signal, "pvalue": np.round(signal * 1.5, 5), "qvalue": np.round(signal * 1.2, 5),
-                         "peak": left})
+    return pd.DataFrame(
+        {
+            "chrom": sites["chrom"].to_numpy(),
+            "start": summit - left,
+            "end": summit - left + w,
+            "name": ".",
+            "score": np.minimum(1000, (signal * 40).astype(int)),
+            "strand": ".",
+            "signal": signal,
+            "pvalue": np.round(signal * 1.5, 5),
+            "qvalue": np.round(signal * 1.2, 5),
+            "peak": left,
+        }
+    )
 
 
 # --------------------------------------------------------------------------- blacklist, variants
@@ -450,7 +620,9 @@ def build_blacklist(world: World) -> None:
     order = {c: i for i, c in enumerate(world.sizes)}
     bl = _table(rows)
     if len(bl):
-        bl = bl.sort_values(["chrom", "start"], key=lambda s: s.map(order) if s.name == "chrom" else s)
+        bl = bl.sort_values(
+            ["chrom", "start"], key=lambda s: s.map(order) if s.name == "chrom" else s
+        )
         bl["name"] = "High Signal Region"
     world.tables["blacklist"] = bl.reset_index(drop=True)
 
@@ -474,14 +646,34 @@ def build_variants(world: World) -> pd.DataFrame:
             fwd_index = JUND_KEY_POSITION
             pos = int(r["start"]) + (fwd_index if r["strand"] > 0 else L - 1 - fwd_index)
             ref = int(world.genome[r["chrom"]][pos])
-            alt = 0 if r["strand"] > 0 else 3  # G -> A on the site's strand (never seen in the matrix)
-            rows.append({"chrom": r["chrom"], "pos": pos, "ref": letters[ref], "alt": letters[alt],
-                         "effect": "destroy", "site": r["name"], "ref_mismatch": False})
+            alt = (
+                0 if r["strand"] > 0 else 3
+            )  # G -> A on the site's strand (never seen in the matrix)
+            rows.append(
+                {
+                    "chrom": r["chrom"],
+                    "pos": pos,
+                    "ref": letters[ref],
+                    "alt": letters[alt],
+                    "effect": "destroy",
+                    "site": r["name"],
+                    "ref_mismatch": False,
+                }
+            )
     proto = world.tables["jund_proto"]
     for r in proto.itertuples():
         pos = int(r.start) + JUND_KEY_POSITION
-        rows.append({"chrom": r.chrom, "pos": pos, "ref": letters[int(world.genome[r.chrom][pos])], "alt": "G",
-                     "effect": "create", "site": r.name, "ref_mismatch": False})
+        rows.append(
+            {
+                "chrom": r.chrom,
+                "pos": pos,
+                "ref": letters[int(world.genome[r.chrom][pos])],
+                "alt": "G",
+                "effect": "create",
+                "site": r.name,
+                "ref_mismatch": False,
+            }
+        )
     chroms = [c for c in world.sizes if c != "chrM"]
     for k in range(p.background_variants + 1):
         chrom = chroms[int(rng.integers(0, len(chroms)))]
@@ -492,16 +684,37 @@ def build_variants(world: World) -> pd.DataFrame:
         pos = int(got[0])
         ref = int(world.genome[chrom][pos])
         if k == 0:  # the REF that disagrees with the genome
-            rows.append({"chrom": chrom, "pos": pos, "ref": letters[(ref + 1) % 4], "alt": letters[(ref + 2) % 4],
-                         "effect": "neutral", "site": ".", "ref_mismatch": True})
+            rows.append(
+                {
+                    "chrom": chrom,
+                    "pos": pos,
+                    "ref": letters[(ref + 1) % 4],
+                    "alt": letters[(ref + 2) % 4],
+                    "effect": "neutral",
+                    "site": ".",
+                    "ref_mismatch": True,
+                }
+            )
         else:
-            rows.append({"chrom": chrom, "pos": pos, "ref": letters[ref],
-                         "alt": letters[(ref + int(rng.integers(1, 4))) % 4], "effect": "neutral",
-                         "site": ".", "ref_mismatch": False})
+            rows.append(
+                {
+                    "chrom": chrom,
+                    "pos": pos,
+                    "ref": letters[ref],
+                    "alt": letters[(ref + int(rng.integers(1, 4))) % 4],
+                    "effect": "neutral",
+                    "site": ".",
+                    "ref_mismatch": False,
+                }
+            )
     var = _table(rows)
     if len(var):
         rank = {c: i for i, c in enumerate(world.sizes)}
-        var = var.assign(_r=var["chrom"].map(rank)).sort_values(["_r", "pos"], kind="stable").drop(columns="_r")
+        var = (
+            var.assign(_r=var["chrom"].map(rank))
+            .sort_values(["_r", "pos"], kind="stable")
+            .drop(columns="_r")
+        )
         var = var.drop_duplicates(["chrom", "pos"]).reset_index(drop=True)
     world.tables["variants"] = var
     return var

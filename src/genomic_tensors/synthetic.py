@@ -53,12 +53,21 @@ from ._synthetic_world import (
     load_motifs,
 )
 
-__all__ = ["WorldParams", "Manifest", "generate_world", "DEFAULT_MOTIFS", "FORMAT_VERSION", "feature_names"]
+__all__ = [
+    "WorldParams",
+    "Manifest",
+    "generate_world",
+    "DEFAULT_MOTIFS",
+    "FORMAT_VERSION",
+    "feature_names",
+]
 
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
-DEFAULT_MOTIFS = Path(__file__).resolve().parents[2] / "resources" / "motifs" / "jaspar2024_selected.jaspar"
+DEFAULT_MOTIFS = (
+    Path(__file__).resolve().parents[2] / "resources" / "motifs" / "jaspar2024_selected.jaspar"
+)
 H3K4ME3_STEP = 25
 
 
@@ -70,8 +79,17 @@ class WorldParams:
     """
 
     seed: int = 7
-    chrom_sizes: tuple[int, ...] = (903_217, 702_391, 651_823, 604_159, 598_771, 553_087, 547_619,
-                                    502_533, 497_041)
+    chrom_sizes: tuple[int, ...] = (
+        903_217,
+        702_391,
+        651_823,
+        604_159,
+        598_771,
+        553_087,
+        547_619,
+        502_533,
+        497_041,
+    )
     include_chrM: bool = True
     gc_content: float = 0.41
     cpg_depletion: float = 0.75
@@ -133,7 +151,9 @@ class WorldParams:
         known = {f.name: f for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - set(known))
         if unknown:
-            raise ValueError(f"unknown world parameter(s) {unknown}; accepted keys: {sorted(known)}")
+            raise ValueError(
+                f"unknown world parameter(s) {unknown}; accepted keys: {sorted(known)}"
+            )
         kwargs: dict[str, Any] = {}
         defaults = cls()
         for key, value in values.items():
@@ -166,19 +186,31 @@ class WorldParams:
 
     def validate(self) -> None:
         """Check ranges; raise ``ValueError`` naming the parameter and the allowed range."""
-        fractions = ["gc_content", "cpg_depletion", "repeat_fraction", "jund_indirect_fraction",
-                     "jund_weak_dnase_fraction", "protein_coding_fraction", "promoter_tata_rate",
-                     "promoter_gcbox_rate", "histone_domain_fraction"]
+        fractions = [
+            "gc_content",
+            "cpg_depletion",
+            "repeat_fraction",
+            "jund_indirect_fraction",
+            "jund_weak_dnase_fraction",
+            "protein_coding_fraction",
+            "promoter_tata_rate",
+            "promoter_gcbox_rate",
+            "histone_domain_fraction",
+        ]
         for key in fractions:
             value = getattr(self, key)
             if not 0.0 <= value <= 1.0:
-                raise ValueError(f"world parameter {key!r} = {value}: expected a fraction in [0, 1]")
+                raise ValueError(
+                    f"world parameter {key!r} = {value}: expected a fraction in [0, 1]"
+                )
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
                 raise ValueError(f"world parameter {f.name!r} = {value}: expected a value >= 0")
         if not self.chrom_sizes:
-            raise ValueError("world parameter 'chrom_sizes' is empty: expected one size per chromosome chr1..chrN")
+            raise ValueError(
+                "world parameter 'chrom_sizes' is empty: expected one size per chromosome chr1..chrN"
+            )
         minimum = 2 * self.telomere_n + self.jund_cluster_length + 2 * 10_000 + 2_000
         for i, size in enumerate(self.chrom_sizes, start=1):
             if size < minimum:
@@ -189,11 +221,17 @@ class WorldParams:
                 )
         for key in ("single_read_length", "paired_read_length"):
             if not 20 <= getattr(self, key) <= 250:
-                raise ValueError(f"world parameter {key!r} = {getattr(self, key)}: expected 20..250")
+                raise ValueError(
+                    f"world parameter {key!r} = {getattr(self, key)}: expected 20..250"
+                )
         if not 1 <= self.jund_sites_per_peak <= 4:
-            raise ValueError(f"world parameter 'jund_sites_per_peak' = {self.jund_sites_per_peak}: expected 1..4")
+            raise ValueError(
+                f"world parameter 'jund_sites_per_peak' = {self.jund_sites_per_peak}: expected 1..4"
+            )
         if self.histone_motif_spacing < 50:
-            raise ValueError(f"world parameter 'histone_motif_spacing' = {self.histone_motif_spacing}: expected >= 50")
+            raise ValueError(
+                f"world parameter 'histone_motif_spacing' = {self.histone_motif_spacing}: expected >= 50"
+            )
 
     def chromosomes(self) -> dict[str, int]:
         """Chromosome names and sizes: ``chr1..chrN`` then ``chrM`` (16,569 bp) when included."""
@@ -238,11 +276,16 @@ class Manifest:
 
 def feature_names() -> list[str]:
     """The DeepSEA-like feature names in output order: ``DNase_*``, then ``TF_*``, then ``Histone_*``."""
-    return ([f"DNase_{c}" for c in DEEPSEA_DNASE] + [f"TF_{t}" for t in DEEPSEA_TFS]
-            + [f"Histone_{m}" for m in DEEPSEA_HISTONE])
+    return (
+        [f"DNase_{c}" for c in DEEPSEA_DNASE]
+        + [f"TF_{t}" for t in DEEPSEA_TFS]
+        + [f"Histone_{m}" for m in DEEPSEA_HISTONE]
+    )
 
 
-def generate_world(outdir: str | Path, params: WorldParams | Mapping[str, Any] | None = None) -> Manifest:
+def generate_world(
+    outdir: str | Path, params: WorldParams | Mapping[str, Any] | None = None
+) -> Manifest:
     """Write the demo world under ``outdir`` and return its manifest.
 
     Parameters
@@ -267,8 +310,10 @@ def generate_world(outdir: str | Path, params: WorldParams | Mapping[str, Any] |
     out = Path(outdir)
     motif_path = Path(p.motifs) if p.motifs else DEFAULT_MOTIFS
     if not motif_path.is_file():
-        raise FileNotFoundError(f"motif matrices not found at {motif_path}; set world parameter 'motifs' "
-                                "to a JASPAR-format file")
+        raise FileNotFoundError(
+            f"motif matrices not found at {motif_path}; set world parameter 'motifs' "
+            "to a JASPAR-format file"
+        )
     for sub in ("jund", "deepsea", "cage", "truth"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     tmp = out / ".tmp"
@@ -282,8 +327,12 @@ def generate_world(outdir: str | Path, params: WorldParams | Mapping[str, Any] |
     build_deepsea(world)
     build_blacklist(world)
     variants = build_variants(world)
-    log.info("world built: %d JunD peaks, %d genes, %d TF sites", len(world.tables["jund_peaks"]),
-             len(world.tables["genes"]), len(world.tables["deepsea_sites"]))
+    log.info(
+        "world built: %d JunD peaks, %d genes, %d TF sites",
+        len(world.tables["jund_peaks"]),
+        len(world.tables["genes"]),
+        len(world.tables["deepsea_sites"]),
+    )
 
     write_fasta(out / "genome.fa", world.genome, world.lower)
     pysam.faidx(str(out / "genome.fa"))
@@ -300,25 +349,63 @@ def generate_world(outdir: str | Path, params: WorldParams | Mapping[str, Any] |
     _write_vcf(out / "variants.vcf.gz", variants, sizes, tmp)
 
     genome = Genome(world.genome)
-    program = {"ID": "genomic_tensors.synthetic", "PN": "genomic_tensors.synthetic",
-               "VN": str(FORMAT_VERSION), "CL": f"generate_world seed={p.seed}"}
+    program = {
+        "ID": "genomic_tensors.synthetic",
+        "PN": "genomic_tensors.synthetic",
+        "VN": str(FORMAT_VERSION),
+        "CL": f"generate_world seed={p.seed}",
+    }
     libraries = [
-        ("jund/dnase_roadmap.bam", "dnase_roadmap", lambda: jund_dnase(world, genome, "roadmap", p.single_read_length),
-         p.single_read_length, "H1-hESC", "DNase-seq"),
-        ("jund/dnase_encode.bam", "dnase_encode", lambda: jund_dnase(world, genome, "encode", p.single_read_length),
-         p.single_read_length, "H1-hESC", "DNase-seq"),
-        ("cage/cage.bam", "cage", lambda: cage_reads(world, genome, p.single_read_length),
-         p.single_read_length, "HepG2", "CAGE"),
-        ("cage/dnase.bam", "dnase_pe", lambda: cage_dnase(world, genome, p.paired_read_length),
-         p.paired_read_length, "HepG2", "DNase-seq"),
+        (
+            "jund/dnase_roadmap.bam",
+            "dnase_roadmap",
+            lambda: jund_dnase(world, genome, "roadmap", p.single_read_length),
+            p.single_read_length,
+            "H1-hESC",
+            "DNase-seq",
+        ),
+        (
+            "jund/dnase_encode.bam",
+            "dnase_encode",
+            lambda: jund_dnase(world, genome, "encode", p.single_read_length),
+            p.single_read_length,
+            "H1-hESC",
+            "DNase-seq",
+        ),
+        (
+            "cage/cage.bam",
+            "cage",
+            lambda: cage_reads(world, genome, p.single_read_length),
+            p.single_read_length,
+            "HepG2",
+            "CAGE",
+        ),
+        (
+            "cage/dnase.bam",
+            "dnase_pe",
+            lambda: cage_dnase(world, genome, p.paired_read_length),
+            p.paired_read_length,
+            "HepG2",
+            "DNase-seq",
+        ),
     ]
     counts: dict[str, int] = {}
     for rel, prefix, make, length, sample, assay in libraries:
         aln = make()
         counts[f"records:{rel}"] = len(aln)
-        rg = {"ID": prefix, "SM": f"{sample}_{prefix}", "LB": f"{prefix}_lib", "PL": "ILLUMINA", "DS": assay}
-        write_bam(out / rel, aln, genome, length, prefix, rg, program, world.rng(f"bam_{prefix}"), tmp)
-    write_bigwig(out / "cage" / "h3k4me3.bigwig", sizes, h3k4me3_signal(world, H3K4ME3_STEP), H3K4ME3_STEP)
+        rg = {
+            "ID": prefix,
+            "SM": f"{sample}_{prefix}",
+            "LB": f"{prefix}_lib",
+            "PL": "ILLUMINA",
+            "DS": assay,
+        }
+        write_bam(
+            out / rel, aln, genome, length, prefix, rg, program, world.rng(f"bam_{prefix}"), tmp
+        )
+    write_bigwig(
+        out / "cage" / "h3k4me3.bigwig", sizes, h3k4me3_signal(world, H3K4ME3_STEP), H3K4ME3_STEP
+    )
 
     _write_truth(out / "truth", world)
     shutil.rmtree(tmp)
@@ -328,7 +415,10 @@ def generate_world(outdir: str | Path, params: WorldParams | Mapping[str, Any] |
     for path in sorted(out.rglob("*")):
         if path.is_file() and path.name != "manifest.json":
             data = path.read_bytes()
-            files[path.relative_to(out).as_posix()] = {"md5": hashlib.md5(data).hexdigest(), "bytes": len(data)}
+            files[path.relative_to(out).as_posix()] = {
+                "md5": hashlib.md5(data).hexdigest(),
+                "bytes": len(data),
+            }
     manifest = Manifest(out, p, files, dict(sorted(counts.items())))
     (out / "manifest.json").write_text(manifest.to_json())
     return manifest
@@ -345,8 +435,11 @@ def _sorted(table: pd.DataFrame, sizes: Mapping[str, int]) -> pd.DataFrame:
     if not len(table):
         return table
     rank = {c: i for i, c in enumerate(sizes)}
-    return (table.assign(_r=table["chrom"].map(rank)).sort_values(["_r", "start", "end"], kind="stable")
-            .drop(columns="_r"))
+    return (
+        table.assign(_r=table["chrom"].map(rank))
+        .sort_values(["_r", "start", "end"], kind="stable")
+        .drop(columns="_r")
+    )
 
 
 def _write_bed(path: Path, table: pd.DataFrame, columns: list[str]) -> None:
@@ -361,7 +454,18 @@ def _write_bed(path: Path, table: pd.DataFrame, columns: list[str]) -> None:
 
 def _write_narrowpeak(path: Path, table: pd.DataFrame, sizes: Mapping[str, int]) -> None:
     """narrowPeak (BED6+4): chrom, start, end, name, score, strand, signal, p, q, summit offset."""
-    cols = ["chrom", "start", "end", "name", "score", "strand", "signal", "pvalue", "qvalue", "peak"]
+    cols = [
+        "chrom",
+        "start",
+        "end",
+        "name",
+        "score",
+        "strand",
+        "signal",
+        "pvalue",
+        "qvalue",
+        "peak",
+    ]
     if not len(table):
         _gzip_text(path, "")
         return
@@ -373,13 +477,20 @@ def _write_narrowpeak(path: Path, table: pd.DataFrame, sizes: Mapping[str, int])
 
 def _write_gtf(path: Path, genes: pd.DataFrame) -> None:
     """GENCODE-style GTF (1-based, inclusive): gene, transcript and exon rows with GENCODE attributes."""
-    lines = ["##description: synthetic demo world annotation (genomic_tensors.synthetic), GENCODE layout",
-             "##provider: genomic_tensors", "##contact: none", "##format: gtf", "##date: 2020-01-01"]
+    lines = [
+        "##description: synthetic demo world annotation (genomic_tensors.synthetic), GENCODE layout",
+        "##provider: genomic_tensors",
+        "##contact: none",
+        "##format: gtf",
+        "##date: 2020-01-01",
+    ]
     n_exon = 0
     rank = {}
     for g in genes.itertuples() if len(genes) else []:
         rank.setdefault(g.chrom, len(rank))
-    order = sorted(range(len(genes)), key=lambda i: (rank[genes["chrom"].iat[i]], int(genes["start"].iat[i])))
+    order = sorted(
+        range(len(genes)), key=lambda i: (rank[genes["chrom"].iat[i]], int(genes["start"].iat[i]))
+    )
     for t_no, i in enumerate(order, start=1):
         g = genes.iloc[i]
         strand = "+" if g["strand"] > 0 else "-"
@@ -387,21 +498,29 @@ def _write_gtf(path: Path, genes: pd.DataFrame) -> None:
         tx_type = g["gene_type"]
         base = f'gene_id "{g["gene_id"]}"; '
         gene_attr = f'{base}gene_type "{g["gene_type"]}"; gene_name "{g["gene_name"]}"; level 2;'
-        lines.append(f"{g['chrom']}\t{source}\tgene\t{g['start'] + 1}\t{g['end']}\t.\t{strand}\t.\t{gene_attr}")
+        lines.append(
+            f"{g['chrom']}\t{source}\tgene\t{g['start'] + 1}\t{g['end']}\t.\t{strand}\t.\t{gene_attr}"
+        )
         exons = list(g["exons"])
         transcripts = [exons]
         if len(exons) > 2:  # an isoform skipping the second exon (same TSS and end)
             transcripts.append(exons[:1] + exons[2:])
         for k, tx in enumerate(transcripts, start=1):
             tid = f"SYNT{t_no:08d}.{k}"
-            tx_attr = (f'{base}transcript_id "{tid}"; gene_type "{g["gene_type"]}"; gene_name "{g["gene_name"]}"; '
-                       f'transcript_type "{tx_type}"; transcript_name "{g["gene_name"]}-20{k}"; level 2;')
-            lines.append(f"{g['chrom']}\t{source}\ttranscript\t{g['start'] + 1}\t{g['end']}\t.\t{strand}\t.\t{tx_attr}")
+            tx_attr = (
+                f'{base}transcript_id "{tid}"; gene_type "{g["gene_type"]}"; gene_name "{g["gene_name"]}"; '
+                f'transcript_type "{tx_type}"; transcript_name "{g["gene_name"]}-20{k}"; level 2;'
+            )
+            lines.append(
+                f"{g['chrom']}\t{source}\ttranscript\t{g['start'] + 1}\t{g['end']}\t.\t{strand}\t.\t{tx_attr}"
+            )
             ordered = tx if strand == "+" else tx[::-1]
             for number, (a, b) in enumerate(ordered, start=1):
                 n_exon += 1
-                lines.append(f"{g['chrom']}\t{source}\texon\t{a + 1}\t{b}\t.\t{strand}\t.\t{tx_attr} "
-                             f'exon_number {number}; exon_id "SYNE{n_exon:08d}.1";')
+                lines.append(
+                    f"{g['chrom']}\t{source}\texon\t{a + 1}\t{b}\t.\t{strand}\t.\t{tx_attr} "
+                    f'exon_number {number}; exon_id "SYNE{n_exon:08d}.1";'
+                )
     _gzip_text(path, "\n".join(lines) + "\n")
 
 
@@ -446,14 +565,32 @@ def _write_truth(folder: Path, world: World) -> None:
     bed("deepsea_sites", t["deepsea_sites"])
     bed("deepsea_decoys", t["deepsea_decoys"])
     bed("domain_motifs", t["domain_motifs"])
-    _write_bed(folder / "histone_domains.bed", _sorted(t["histone_domains"], world.sizes),
-               ["chrom", "start", "end", "name"])
+    _write_bed(
+        folder / "histone_domains.bed",
+        _sorted(t["histone_domains"], world.sizes),
+        ["chrom", "start", "end", "name"],
+    )
     genes = t["genes"]
     if len(genes):
         tss = genes.assign(start=genes["tss"], end=genes["tss"] + 1, name=genes["gene_id"])
         bed("tss", tss)
-        cols = ["gene_id", "gene_name", "gene_type", "chrom", "tss", "strand", "tata", "gcbox", "gcbox_functional",
-                "sequence_effect", "chromatin", "expression", "cage_lambda", "dnase_lambda", "h3k4me3_height"]
+        cols = [
+            "gene_id",
+            "gene_name",
+            "gene_type",
+            "chrom",
+            "tss",
+            "strand",
+            "tata",
+            "gcbox",
+            "gcbox_functional",
+            "sequence_effect",
+            "chromatin",
+            "expression",
+            "cage_lambda",
+            "dnase_lambda",
+            "h3k4me3_height",
+        ]
         frame = _sorted(genes.assign(start=genes["tss"], end=genes["tss"]), world.sizes)[cols]
         (folder / "genes.tsv").write_text(frame.to_csv(sep="\t", index=False, float_format="%.6g"))
     else:
@@ -465,7 +602,11 @@ def _write_truth(folder: Path, world: World) -> None:
     if len(peaks):
         direct = peaks[peaks["site"].str.startswith("jund_site")]
         on3 = direct[direct["chrom"] == "chr3"]
-        top = (on3 if len(on3) else direct).sort_values("signal", ascending=False, kind="stable").iloc[0]
+        top = (
+            (on3 if len(on3) else direct)
+            .sort_values("signal", ascending=False, kind="stable")
+            .iloc[0]
+        )
         summit = int(top["start"] + top["peak"])
         lines.append(f"{top['chrom']}\t{max(0, summit - 2000)}\t{summit + 2000}\tlocus\t0\t.")
         lines.append(f"{top['chrom']}\t{summit - 50}\t{summit + 50}\tattribution\t0\t.")

@@ -159,7 +159,9 @@ def _write_synthetic_bam(folder: Path, length: int, n_reads: int, seed: int = 0)
     return path
 
 
-def _naive_bam_windows(bam: Path, chrom: str, starts: np.ndarray, length: int, res: int) -> np.ndarray:
+def _naive_bam_windows(
+    bam: Path, chrom: str, starts: np.ndarray, length: int, res: int
+) -> np.ndarray:
     """Baseline: per window, fetch its reads with pysam and bin their 5' ends in Python."""
     out = np.zeros((starts.size, length // res, 2), np.float32)
     with pysam.AlignmentFile(str(bam)) as handle:
@@ -240,7 +242,11 @@ def bench_bam(mbp: float = 50.0, reads: int = 5_000_000) -> None:
         print(f"{'step':<44} {'wall s':>7} {'CPU s':>7} {'Mreads/s':>9} {'wall vs samtools':>17}")
         rows = [
             ("samtools view -c (1 thread, the floor)", floor_s, min(floor_cpu)),
-            ("bam_read_ends (5' ends, one chromosome)", min(r[2] for r in runs), min(r[1] for r in runs)),
+            (
+                "bam_read_ends (5' ends, one chromosome)",
+                min(r[2] for r in runs),
+                min(r[1] for r in runs),
+            ),
             (f"Cover.from_bam ({n_windows:,} windows)", cover_s, min(r[1] for r in covers)),
             (f"naive per-window pysam (from {sub}, scaled)", naive_wall * scale, naive_cpu * scale),
         ]

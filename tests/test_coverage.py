@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pysam
 import pyBigWig
+import pysam
 import pytest
 
 from genomic_tensors import coverage
@@ -31,7 +31,10 @@ def _query_length(cigar: str) -> int:
 def make_bam(path: Path, reads: list[dict], chroms=CHROMS, index: bool = True) -> Path:
     """Write a sorted, indexed BAM. Each read: chrom, pos (0-based), cigar, flag, mapq, and for
     pairs mate_pos / tlen (mate on the same chromosome)."""
-    header = {"HD": {"VN": "1.6", "SO": "coordinate"}, "SQ": [{"SN": n, "LN": ln} for n, ln in chroms]}
+    header = {
+        "HD": {"VN": "1.6", "SO": "coordinate"},
+        "SQ": [{"SN": n, "LN": ln} for n, ln in chroms],
+    }
     names = [n for n, _ in chroms]
     unsorted = path.with_name(path.stem + ".unsorted.bam")
     with pysam.AlignmentFile(str(unsorted), "wb", header=header) as out:
@@ -137,7 +140,13 @@ def test_numpy_engine_equals_pysam_on_many_reads_across_batches(tmp_path, monkey
     cig = rng.choice(["10M", "4M1D5M", "2S8M", "3M2I5M", "5M20N5M"], n, p=[0.6, 0.1, 0.1, 0.1, 0.1])
     flags = rng.choice([0, REV, DUP, REV | DUP, SECONDARY], n, p=[0.4, 0.4, 0.08, 0.07, 0.05])
     reads = [
-        {"pos": int(p), "cigar": str(c), "flag": int(f), "mapq": int(q), "name": f"r{i}" * (1 + i % 7)}
+        {
+            "pos": int(p),
+            "cigar": str(c),
+            "flag": int(f),
+            "mapq": int(q),
+            "name": f"r{i}" * (1 + i % 7),
+        }
         for i, (p, c, f, q) in enumerate(zip(pos, cig, flags, rng.integers(0, 60, n), strict=True))
     ]
     reads += [{"pos": int(p), "chrom": "chr2"} for p in rng.integers(0, 490, 200)]
@@ -158,7 +167,12 @@ def test_records_spanning_bgzf_blocks(tmp_path):
     """Writers other than htslib split records across blocks: the reader must not rely on
     records starting at block starts."""
     rng = np.random.default_rng(1)
-    reads = [{"pos": int(p), "flag": int(f)} for p, f in zip(np.sort(rng.integers(0, 990, 4000)), rng.choice([0, REV], 4000), strict=True)]
+    reads = [
+        {"pos": int(p), "flag": int(f)}
+        for p, f in zip(
+            np.sort(rng.integers(0, 990, 4000)), rng.choice([0, REV], 4000), strict=True
+        )
+    ]
     tidy = make_bam(tmp_path / "tidy.bam", reads)
     with pysam.BGZFile(str(tidy), "rb") as src:
         payload = src.read()
@@ -229,9 +243,15 @@ def test_bad_arguments(tmp_path):
 def test_bin_positions_by_hand():
     pos = np.array([0, 1, 1, 5, 9, 10, 11, 19])
     starts = np.array([-5, 0, 10])
-    np.testing.assert_array_equal(bin_positions(pos, starts, 10, 5, "sum"), [[0, 3], [3, 2], [2, 1]])
-    np.testing.assert_array_equal(bin_positions(pos, starts, 10, 5, "max"), [[0, 2], [2, 1], [1, 1]])
-    np.testing.assert_allclose(bin_positions(pos, starts, 10, 5, "mean"), [[0, 0.6], [0.6, 0.4], [0.4, 0.2]])
+    np.testing.assert_array_equal(
+        bin_positions(pos, starts, 10, 5, "sum"), [[0, 3], [3, 2], [2, 1]]
+    )
+    np.testing.assert_array_equal(
+        bin_positions(pos, starts, 10, 5, "max"), [[0, 2], [2, 1], [1, 1]]
+    )
+    np.testing.assert_allclose(
+        bin_positions(pos, starts, 10, 5, "mean"), [[0, 0.6], [0.6, 0.4], [0.4, 0.2]]
+    )
     with pytest.raises(ValueError, match="unknown collapse 'median'"):
         bin_positions(pos, starts, 10, 5, "median")
 
@@ -453,7 +473,9 @@ def make_bigwig(path: Path) -> Path:
     handle = pyBigWig.open(str(path), "w")
     handle.addHeader([("chr1", 100), ("chr2", 50)])
     # chr1: 1.0 on [0,10), 3.0 on [10,20), nothing on [20,30), 2.0 on [30,100)
-    handle.addEntries(["chr1", "chr1", "chr1"], [0, 10, 30], ends=[10, 20, 100], values=[1.0, 3.0, 2.0])
+    handle.addEntries(
+        ["chr1", "chr1", "chr1"], [0, 10, 30], ends=[10, 20, 100], values=[1.0, 3.0, 2.0]
+    )
     handle.addEntries(["chr2"], [0], ends=[50], values=[5.0])
     handle.close()
     return path
@@ -461,7 +483,9 @@ def make_bigwig(path: Path) -> Path:
 
 def test_from_bigwig_mean_nan_and_padding(tmp_path):
     bw = make_bigwig(tmp_path / "s.bw")
-    roi = pd.DataFrame({"chrom": ["chr1", "chr1", "chr2"], "start": [0, 80, 30], "end": [40, 120, 70]})
+    roi = pd.DataFrame(
+        {"chrom": ["chr1", "chr1", "chr2"], "start": [0, 80, 30], "end": [40, 120, 70]}
+    )
     cov = Cover.from_bigwig(bw, roi, resolution=10)
     assert cov.shape == (3, 4, 1, 1) and cov.conditions == ["s"]
     np.testing.assert_allclose(cov[0][:, 0, 0], [1, 3, 0, 2])  # no data -> nan_value 0
@@ -502,7 +526,9 @@ def _bed(path: Path, rows: list[str]) -> Path:
 
 
 def test_min_overlap_half_bin_inclusive(tmp_path):
-    roi = pd.DataFrame({"chrom": ["chr1"] * 4, "start": [0, 1000, 2000, 3000], "end": [200, 1200, 2200, 3200]})
+    roi = pd.DataFrame(
+        {"chrom": ["chr1"] * 4, "start": [0, 1000, 2000, 3000], "end": [200, 1200, 2200, 3200]}
+    )
     peaks = _bed(
         tmp_path / "p.bed",
         [
@@ -576,7 +602,9 @@ def test_bed_errors(tmp_path):
 # Export
 # ----------------------------------------------------------------------------------------------
 def test_predictions_to_bigwig_round_trip_exact(tmp_path):
-    regions = pd.DataFrame({"chrom": ["chr1", "chr1", "chr2"], "start": [0, 200, 0], "end": [200, 400, 200]})
+    regions = pd.DataFrame(
+        {"chrom": ["chr1", "chr1", "chr2"], "start": [0, 200, 0], "end": [200, 400, 200]}
+    )
     rng = np.random.default_rng(0)
     pred = rng.random((3, 1)).astype(np.float32)
     cov = Cover.from_array(pred, regions, conditions=["jund"])
@@ -592,7 +620,9 @@ def test_predictions_to_bigwig_round_trip_exact(tmp_path):
 
 
 def test_stranded_export_per_condition_and_strand_in_genomic_orientation(tmp_path, cover_bam):
-    roi = pd.DataFrame({"chrom": ["chr1", "chr1"], "start": [0, 40], "end": [40, 80], "strand": ["-", "+"]})
+    roi = pd.DataFrame(
+        {"chrom": ["chr1", "chr1"], "start": [0, 40], "end": [40, 80], "strand": ["-", "+"]}
+    )
     cov = Cover.from_bam(cover_bam, roi, resolution=10, conditions=["dnase"])
     files = cov.to_bigwig(tmp_path / "tracks", {"chr1": 1000, "chr2": 500})
     assert sorted(p.name for p in files) == ["dnase.minus.bigwig", "dnase.plus.bigwig"]
@@ -618,7 +648,12 @@ def test_export_drops_flank_bins_and_overlaps_go_to_the_first_window(tmp_path):
     (path,) = cov.to_bed(tmp_path / "x.bed")
     table = pd.read_csv(path, sep="\t", header=None).values.tolist()
     # core bins only: window 0 -> [10,15)=1, [15,20)=2; window 1 -> [15,20)=5, [20,25)=6
-    assert table == [["chr1", 10, 15, 1], ["chr1", 15, 20, 2], ["chr1", 15, 20, 5], ["chr1", 20, 25, 6]]
+    assert table == [
+        ["chr1", 10, 15, 1],
+        ["chr1", 15, 20, 2],
+        ["chr1", 15, 20, 5],
+        ["chr1", 20, 25, 6],
+    ]
     (bw,) = cov.to_bigwig(tmp_path / "x.bw", {"chr1": 100})
     handle = pyBigWig.open(str(bw))
     assert handle.values("chr1", 10, 25)[::5] == [1.0, 2.0, 6.0]  # the first window keeps 15..20

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pysam
 import pyBigWig
+import pysam
 import pytest
 
 from genomic_tensors.coverage import Cover, bam_read_ends
@@ -39,7 +39,9 @@ def kit(shared_data) -> Path:
 
 def _bedgraph_bins(text: str, binsize: int, n_bins: int) -> np.ndarray:
     """Sum a bedGraph (chr19 only) into fixed bins."""
-    frame = pd.read_csv(pd.io.common.StringIO(text), sep="\t", header=None, names=["c", "s", "e", "v"])
+    frame = pd.read_csv(
+        pd.io.common.StringIO(text), sep="\t", header=None, names=["c", "s", "e", "v"]
+    )
     frame = frame[frame["c"] == "chr19"]
     lengths = (frame["e"] - frame["s"]).to_numpy()
     pos = np.repeat(frame["s"].to_numpy(), lengths) + (
@@ -57,7 +59,9 @@ def test_five_prime_counts_match_bedtools_genomecov(kit, tmp_path, strand, chann
     # bedtools counts every record: filter the same reads as Cover (unmapped, secondary, QC-failed,
     # supplementary, duplicates) with samtools first
     filtered = tmp_path / "filtered.bam"
-    subprocess.run(["samtools", "view", "-b", "-F", "0xF04", "-o", str(filtered), str(bam)], check=True)
+    subprocess.run(
+        ["samtools", "view", "-b", "-F", "0xF04", "-o", str(filtered), str(bam)], check=True
+    )
     cmd = ["bedtools", "genomecov", "-ibam", str(filtered), "-5", "-strand", strand, "-bg"]
     text = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     binsize, n_bins = 100, 200_000  # the first 20 Mb of chr19, 100-bp bins

@@ -1,12 +1,12 @@
 """Coverage tensors from BAM, bigWig and BED/narrowPeak files, and their export.
 
 A :class:`Cover` holds one array of shape ``(n_windows, window_length // resolution, strands,
-conditions)``, float32, for a table of core windows (0-based, half-open). The window of a sample is
-``[core_start - flank, core_end + flank)``; positions outside the chromosome are padded with 0, never
-shifted. ``strands`` is 2 for stranded BAM coverage (``+`` then ``-``), else 1. A minus-strand window
-(with ``strand_aware=True``) is reversed along the position axis and its strand axis is swapped, so
-that every sample reads 5' -> 3' on its own strand. ``resolution=None`` collapses a whole window into
-one bin.
+conditions)``, float32, for a table of core windows (0-based, half-open). The window of a sample
+is ``[core_start - flank, core_end + flank)``; positions outside the chromosome are padded with 0,
+never shifted. ``strands`` is 2 for stranded BAM coverage (``+`` then ``-``), else 1. A
+minus-strand window (with ``strand_aware=True``) is reversed along the position axis and its
+strand axis is swapped, so that every sample reads 5' -> 3' on its own strand.
+``resolution=None`` collapses a whole window into one bin.
 
 Reading is vectorized. A BAM is decoded once per chromosome by a small numpy BGZF/BAM reader: the
 ``.bai`` index gives the chromosome's byte range and offsets known to start records; zlib inflates
@@ -46,8 +46,8 @@ from genomic_tensors.storage import STORAGE_KINDS, SparseStorage, make_storage
 __all__ = [
     "BED_MODES",
     "COLLAPSE_MODES",
-    "Cover",
     "PAIRED_END_MODES",
+    "Cover",
     "ReadEnds",
     "bam_read_ends",
     "bin_positions",
@@ -171,7 +171,9 @@ def _read_bai(path: Path) -> list[_BaiReference]:
             starts = starts[(starts >= begin) & (starts < end)]
             refs.append(_BaiReference(begin, end, starts))
     except (struct.error, ValueError) as err:
-        raise ValueError(f"{path}: damaged BAM index ({err}); re-create it with samtools index") from None
+        raise ValueError(
+            f"{path}: damaged BAM index ({err}); re-create it with samtools index"
+        ) from None
     return refs
 
 
@@ -593,7 +595,11 @@ def bam_read_ends(
         names = list(bam.references)
     if chrom not in names:
         raise ValueError(f"chromosome {chrom!r} is not in the header of {path} (has {names[:5]})")
-    kwargs = {"min_mapq": int(min_mapq), "keep_duplicates": keep_duplicates, "paired_end": paired_end}
+    kwargs = {
+        "min_mapq": int(min_mapq),
+        "keep_duplicates": keep_duplicates,
+        "paired_end": paired_end,
+    }
     if engine == "numpy":
         return _read_ends_numpy(path, names.index(chrom), **kwargs)
     if engine == "pysam":
@@ -612,7 +618,9 @@ _DENSE_CELLS = 1 << 23
 
 def _check_collapse(collapse: str) -> None:
     if collapse not in COLLAPSE_MODES:
-        raise ValueError(f"unknown collapse {collapse!r}; expected one of {', '.join(COLLAPSE_MODES)}")
+        raise ValueError(
+            f"unknown collapse {collapse!r}; expected one of {', '.join(COLLAPSE_MODES)}"
+        )
 
 
 def _window_chunks(n: int, length: int) -> Iterator[slice]:
@@ -776,7 +784,9 @@ def bin_steps(
                 out[sl] = total
         return out
     # max: the largest segment value touching each bin, padded with a 0 segment on both sides
-    ext_bounds = np.concatenate([[np.iinfo(np.int64).min // 4], bounds, [np.iinfo(np.int64).max // 4]])
+    ext_bounds = np.concatenate(
+        [[np.iinfo(np.int64).min // 4], bounds, [np.iinfo(np.int64).max // 4]]
+    )
     ext = np.concatenate([[0.0], seg, [0.0], [0.0]])
     for sl in _window_chunks(starts.size, nbins + 1):
         x = starts[sl, None] + edges[None, :]
@@ -850,7 +860,9 @@ def _chrom_groups(regions: pd.DataFrame) -> dict[str, np.ndarray]:
     return {str(c): np.asarray(rows, np.int64) for c, rows in groups.items()}
 
 
-def _source_names(paths: Any, conditions: Sequence[str] | None, what: str) -> tuple[list[Path], list[str]]:
+def _source_names(
+    paths: Any, conditions: Sequence[str] | None, what: str
+) -> tuple[list[Path], list[str]]:
     if isinstance(paths, (str, Path)):
         paths = [paths]
     paths = [Path(p) for p in paths]
@@ -864,13 +876,14 @@ def _source_names(paths: Any, conditions: Sequence[str] | None, what: str) -> tu
         for p in paths:
             name = p.name
             for suffix in (".gz", ".bam", ".bigwig", ".bw", ".bigWig", ".bed", ".narrowPeak"):
-                if name.endswith(suffix):
-                    name = name[: -len(suffix)]
+                name = name.removesuffix(suffix)
             names.append(name)
     else:
         names = [str(c) for c in conditions]
         if len(names) != len(paths):
-            raise ValueError(f"{len(paths)} {what} file(s) but {len(names)} condition name(s): {names}")
+            raise ValueError(
+                f"{len(paths)} {what} file(s) but {len(names)} condition name(s): {names}"
+            )
     return paths, names
 
 
@@ -897,6 +910,61 @@ def _per_window_values(layout: _Layout, kernel: Any, strands: int) -> np.ndarray
             res = layout.bin_length if layout.length > 0 else int(length)
             out[sub] = kernel(chrom, layout.starts[sub], int(length), res)
     return out
+
+
+def _bam_kernel(
+    path: Path,
+    *,
+    stranded: bool,
+    collapse: str,
+    min_mapq: int,
+    keep_duplicates: bool,
+    paired_end: str,
+) -> Any:
+    """``kernel(chrom, starts, length, res) -> (k, bins, strands)`` counting one BAM's reads;
+    the read ends of the last chromosome are kept for its other window lengths."""
+    cache: dict[str, ReadEnds] = {}
+
+    def kernel(chrom: str, starts: np.ndarray, length: int, res: int) -> np.ndarray:
+        if chrom not in cache:
+            cache.clear()
+            cache[chrom] = bam_read_ends(
+                path, chrom, min_mapq=min_mapq, keep_duplicates=keep_duplicates,
+                paired_end=paired_end,
+            )  # fmt: skip
+        ends = cache[chrom]
+        if not stranded and collapse == "max":
+            merged = np.sort(np.concatenate([ends.plus, ends.minus]), kind="stable")
+            return bin_positions(merged, starts, length, res, collapse)[:, :, None]
+        plus = bin_positions(ends.plus, starts, length, res, collapse)
+        minus = bin_positions(ends.minus, starts, length, res, collapse)
+        if stranded:
+            return np.stack([plus, minus], axis=2)
+        return (plus + minus)[:, :, None]
+
+    return kernel
+
+
+def _bigwig_kernel(handle: Any, sizes: dict[str, int], collapse: str, nan_value: float) -> Any:
+    """``kernel(chrom, starts, length, res) -> (k, bins, 1)`` averaging (etc.) one bigWig."""
+
+    def kernel(chrom: str, starts: np.ndarray, length: int, res: int) -> np.ndarray:
+        dense = _bigwig_windows(handle, chrom, sizes[chrom], starts, length, nan_value)
+        return _collapse_dense(dense, res, collapse)[:, :, None]
+
+    return kernel
+
+
+def _bed_kernel(steps: dict[str, _Steps], collapse: str, min_overlap: float | None) -> Any:
+    """``kernel(chrom, starts, length, res) -> (k, bins, 1)`` labelling from one peak set."""
+
+    def kernel(chrom: str, starts: np.ndarray, length: int, res: int) -> np.ndarray:
+        if chrom not in steps:
+            return np.zeros((starts.size, length // res, 1), np.float32)
+        got = bin_steps(steps[chrom], starts, length, res, collapse, min_overlap=min_overlap)
+        return got[:, :, None]
+
+    return kernel
 
 
 def _orient(values: np.ndarray, minus: np.ndarray) -> np.ndarray:
@@ -998,7 +1066,9 @@ class Cover(GenomicDataset):
         label: str,
     ) -> Cover:
         if storage not in STORAGE_KINDS:
-            raise ValueError(f"unknown storage {storage!r}; expected one of {', '.join(STORAGE_KINDS)}")
+            raise ValueError(
+                f"unknown storage {storage!r}; expected one of {', '.join(STORAGE_KINDS)}"
+            )
         if cache_dir is None:
             return build()
         files = list(files)
@@ -1085,9 +1155,8 @@ class Cover(GenomicDataset):
         """
         paths, names = _source_names(bams, conditions, "BAM")
         if paired_end not in PAIRED_END_MODES:
-            raise ValueError(
-                f"unknown paired_end mode {paired_end!r}; expected one of {', '.join(PAIRED_END_MODES)}"
-            )
+            modes = ", ".join(PAIRED_END_MODES)
+            raise ValueError(f"unknown paired_end mode {paired_end!r}; expected one of {modes}")
         _check_collapse(collapse)
         norm_obj = None if normalizer is None else get_normalizer(normalizer)
         for p in paths:
@@ -1100,25 +1169,10 @@ class Cover(GenomicDataset):
             for c, path in enumerate(paths):
                 sizes = _bam_chrom_sizes(path)
                 check_chromosomes(layout.regions["chrom"], sizes, source=str(path))
-                cache: dict[str, ReadEnds] = {}
-
-                def kernel(chrom: str, starts: np.ndarray, length: int, res: int) -> np.ndarray:
-                    if chrom not in cache:
-                        cache.clear()
-                        cache[chrom] = bam_read_ends(
-                            path, chrom, min_mapq=min_mapq, keep_duplicates=keep_duplicates,
-                            paired_end=paired_end,
-                        )  # fmt: skip
-                    ends = cache[chrom]
-                    if not stranded and collapse == "max":
-                        merged = np.sort(np.concatenate([ends.plus, ends.minus]), kind="stable")
-                        return bin_positions(merged, starts, length, res, collapse)[:, :, None]
-                    plus = bin_positions(ends.plus, starts, length, res, collapse)
-                    minus = bin_positions(ends.minus, starts, length, res, collapse)
-                    if stranded:
-                        return np.stack([plus, minus], axis=2)
-                    return (plus + minus)[:, :, None]
-
+                kernel = _bam_kernel(
+                    path, stranded=stranded, collapse=collapse, min_mapq=min_mapq,
+                    keep_duplicates=keep_duplicates, paired_end=paired_end,
+                )  # fmt: skip
                 block = _per_window_values(layout, kernel, n_strands)
                 if strand_aware:
                     _orient(block, layout.regions["strand"].to_numpy() == "-")
@@ -1195,10 +1249,7 @@ class Cover(GenomicDataset):
                     sizes = dict(handle.chroms())
                     check_chromosomes(layout.regions["chrom"], sizes, source=str(path))
 
-                    def kernel(chrom: str, starts: np.ndarray, length: int, res: int) -> np.ndarray:
-                        dense = _bigwig_windows(handle, chrom, sizes[chrom], starts, length, nan_value)
-                        return _collapse_dense(dense, res, collapse)[:, :, None]
-
+                    kernel = _bigwig_kernel(handle, sizes, collapse, nan_value)
                     block = _per_window_values(layout, kernel, 1)
                 finally:
                     handle.close()
@@ -1275,7 +1326,9 @@ class Cover(GenomicDataset):
         _check_collapse(collapse)
         if min_overlap is not None:
             if mode == "score":
-                raise ValueError("min_overlap applies to binary and categorical labels, not mode='score'")
+                raise ValueError(
+                    "min_overlap applies to binary and categorical labels, not mode='score'"
+                )
             if not 0 < float(min_overlap) <= 1:
                 raise ValueError(f"min_overlap must be a fraction in (0, 1], got {min_overlap}")
 
@@ -1290,18 +1343,15 @@ class Cover(GenomicDataset):
                 peaks = _read_peaks(path)
                 if mode == "categorical":
                     cats = sorted(pd.unique(peaks["name"]))
-                    groups = [(c if len(paths) == 1 else f"{cname}/{c}", peaks[peaks["name"] == c]) for c in cats]
+                    groups = [
+                        (c if len(paths) == 1 else f"{cname}/{c}", peaks[peaks["name"] == c])
+                        for c in cats
+                    ]
                 else:
                     groups = [(cname, peaks)]
                 for label, group in groups:
                     steps = _peak_steps(group, score=mode == "score")
-
-                    def kernel(chrom: str, starts: np.ndarray, length: int, res: int) -> np.ndarray:
-                        if chrom not in steps:
-                            return np.zeros((starts.size, length // res, 1), np.float32)
-                        got = bin_steps(steps[chrom], starts, length, res, collapse, min_overlap=min_overlap)
-                        return got[:, :, None]
-
+                    kernel = _bed_kernel(steps, collapse, min_overlap)
                     block = _per_window_values(layout, kernel, 1)
                     if strand_aware:
                         _orient(block, minus)
@@ -1388,7 +1438,9 @@ class Cover(GenomicDataset):
         if "strand" not in frame.columns:
             frame = frame.assign(strand=".")
         if len(frame) != values.shape[0]:
-            raise ValueError(f"the array has {values.shape[0]} rows but there are {len(frame)} regions")
+            raise ValueError(
+                f"the array has {values.shape[0]} rows but there are {len(frame)} regions"
+            )
         lengths = (frame["end"] - frame["start"]).to_numpy(np.int64) + 2 * int(flank)
         nbins = values.shape[1]
         if nbins == 1:
@@ -1402,7 +1454,9 @@ class Cover(GenomicDataset):
                 )
             resolution = bin_length = int(lengths[0]) // nbins
         starts = frame["start"].to_numpy(np.int64) - int(flank)
-        layout = _Layout(frame, starts, int(lengths[0]), bin_length, resolution, _chrom_groups(frame))
+        layout = _Layout(
+            frame, starts, int(lengths[0]), bin_length, resolution, _chrom_groups(frame)
+        )
         return cls._finish(
             values, layout, flank=int(flank),
             conditions=conditions or [str(i) for i in range(values.shape[3])],
@@ -1427,7 +1481,7 @@ class Cover(GenomicDataset):
         regions = self.regions
         if self.strand_aware:
             _orient(values, regions["strand"].to_numpy() == "-")
-        n, nbins = values.shape[:2]
+        nbins = values.shape[1]
         core_start = regions["start"].to_numpy(np.int64)
         core_end = regions["end"].to_numpy(np.int64)
         if self.resolution is None:
@@ -1443,8 +1497,17 @@ class Cover(GenomicDataset):
         starts, ends = b_start.ravel()[keep], b_end.ravel()[keep]
         for s in range(values.shape[2]):
             for c in range(values.shape[3]):
-                yield s, c, pd.DataFrame(
-                    {"chrom": chrom, "start": starts, "end": ends, "value": values[:, :, s, c].ravel()[keep]}
+                yield (
+                    s,
+                    c,
+                    pd.DataFrame(
+                        {
+                            "chrom": chrom,
+                            "start": starts,
+                            "end": ends,
+                            "value": values[:, :, s, c].ravel()[keep],
+                        }
+                    ),
                 )
 
     def _track_paths(self, path_or_dir: str | Path, suffix: str) -> dict[tuple[int, int], Path]:
@@ -1466,7 +1529,9 @@ class Cover(GenomicDataset):
             out[(s, c)] = target / f"{self.conditions[c]}{strand}{suffix}"
         return out
 
-    def to_bigwig(self, path_or_dir: str | Path, chrom_sizes: dict[str, int] | str | Path) -> list[Path]:
+    def to_bigwig(
+        self, path_or_dir: str | Path, chrom_sizes: dict[str, int] | str | Path
+    ) -> list[Path]:
         """Write the coverage as bigWig tracks (one per condition, and per strand if stranded).
 
         Each window contributes its bins over its core region (flank bins are left out; a bin
@@ -1488,7 +1553,11 @@ class Cover(GenomicDataset):
         """
         import pyBigWig
 
-        sizes = read_chrom_sizes(chrom_sizes) if not isinstance(chrom_sizes, dict) else dict(chrom_sizes)
+        sizes = (
+            read_chrom_sizes(chrom_sizes)
+            if not isinstance(chrom_sizes, dict)
+            else dict(chrom_sizes)
+        )
         check_chromosomes(self.regions["chrom"], sizes, source="the chrom sizes")
         paths = self._track_paths(path_or_dir, ".bigwig")
         written = []
@@ -1622,6 +1691,8 @@ def _peak_steps(peaks: pd.DataFrame, *, score: bool) -> dict[str, _Steps]:
         raise ValueError("mode='score' needs a numeric BED score (column 5) on every peak")
     for chrom, idx in peaks.groupby("chrom", sort=False).indices.items():
         out[str(chrom)] = _steps_from_intervals(
-            peaks["start"].to_numpy(np.int64)[idx], peaks["end"].to_numpy(np.int64)[idx], values_all[idx]
+            peaks["start"].to_numpy(np.int64)[idx],
+            peaks["end"].to_numpy(np.int64)[idx],
+            values_all[idx],
         )
     return out

@@ -30,10 +30,10 @@ import numpy as np
 
 __all__ = [
     "NORMALIZERS",
+    "TPM",
     "Chain",
     "Log1p",
     "Normalizer",
-    "TPM",
     "ZScore",
     "ZScoreLog",
     "get_normalizer",

@@ -132,7 +132,8 @@ def test_paired_end_modes(tmp_path, engine):
     assert mid.minus.tolist() == [330]
 
 
-def test_numpy_engine_equals_pysam_on_many_reads_across_batches(tmp_path, monkeypatch):
+@pytest.mark.parametrize("inflater", ["default", "zlib"])
+def test_numpy_engine_equals_pysam_on_many_reads_across_batches(tmp_path, monkeypatch, inflater):
     rng = np.random.default_rng(7)
     n = 3000
     pos = rng.integers(0, 990, n)
@@ -152,6 +153,8 @@ def test_numpy_engine_equals_pysam_on_many_reads_across_batches(tmp_path, monkey
     reads += [{"pos": int(p), "chrom": "chr2"} for p in rng.integers(0, 490, 200)]
     bam = make_bam(tmp_path / "many.bam", reads)
     reference = bam_read_ends(bam, "chr1", min_mapq=20, engine="pysam")
+    if inflater == "zlib":  # the fallback when libdeflate (package `deflate`) is missing
+        monkeypatch.setattr(coverage, "_fast_inflate", None)
     # tiny batches force records to straddle batch ends (carried over) and many chains
     monkeypatch.setattr(coverage, "_BATCH_BYTES", 1500)
     got = bam_read_ends(bam, "chr1", min_mapq=20)
@@ -200,6 +203,17 @@ def test_index_of_another_layout_is_an_error(tmp_path, caplog):
     Path(f"{tidy}.bai").write_bytes(Path(f"{split}.bai").read_bytes())
     with pytest.raises(ValueError, match=r"samtools index .*tidy\.bam"):
         bam_read_ends(tidy, "chr1")
+
+
+def test_damaged_block_is_an_error_naming_the_file(tmp_path):
+    bam = make_bam(tmp_path / "bad.bam", [{"pos": int(p)} for p in range(0, 900, 2)])
+    raw = bytearray(bam.read_bytes())
+    header_block = int.from_bytes(raw[16:18], "little") + 1
+    second = header_block + int.from_bytes(raw[header_block + 16 : header_block + 18], "little")
+    raw[second - 200 : second - 100] = b"\x00" * 100  # inside the deflate data of a read block
+    bam.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match=r"bad\.bam: damaged BGZF block"):
+        bam_read_ends(bam, "chr1")
 
 
 def test_index_older_than_the_bam_is_reported(tmp_path, caplog):

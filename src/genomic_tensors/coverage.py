@@ -9,8 +9,8 @@ strand axis is swapped, so that every sample reads 5' -> 3' on its own strand.
 ``resolution=None`` collapses a whole window into one bin.
 
 Reading is vectorized. A BAM is decoded once per chromosome by a small numpy BGZF/BAM reader: the
-``.bai`` index gives the chromosome's byte range and offsets known to start records; zlib inflates
-16-MB batches of blocks on a background thread while the current batch is decoded; the records are
+``.bai`` index gives the chromosome's byte range and offsets known to start records; libdeflate
+(the ``deflate`` package; zlib without it) inflates 16-MB batches of blocks on a background thread while the current batch is decoded; the records are
 found by following the chain of record sizes from many known starts at once (numpy), and their
 fields are gathered with numpy. This gives the sorted 5' ends (or fragment midpoints) per strand,
 from which the bins of all windows are counted (one ``np.bincount`` per bin grid, or
@@ -56,6 +56,13 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+try:  # libdeflate inflates BGZF blocks about twice as fast as zlib (same bytes)
+    from deflate import DeflateError as _DeflateError
+    from deflate import deflate_decompress as _fast_inflate
+except ImportError:  # pragma: no cover - the pinned environment has it
+    _fast_inflate = None
+    _DeflateError = zlib.error
 
 # ----------------------------------------------------------------------------------------------
 # BAM decoding
@@ -486,11 +493,17 @@ def _inflate(batch: _Batch, path: Path) -> tuple[_Batch, np.ndarray, np.ndarray]
         if not isize:
             continue
         try:
-            data = zlib.decompress(view[a:b], -15, isize)
-        except zlib.error as err:
+            if _fast_inflate is not None:
+                data = _fast_inflate(view[a:b], isize)
+            else:
+                data = zlib.decompress(view[a:b], -15, isize)
+        except (zlib.error, _DeflateError) as err:
             raise ValueError(f"{path}: damaged BGZF block at byte {offset} ({err})") from None
         if len(data) != isize:
-            raise ValueError(f"{path}: BGZF block at byte {offset} inflates to a wrong size")
+            raise ValueError(
+                f"{path}: damaged BGZF block at byte {offset} (inflates to {len(data)} bytes, "
+                f"its footer says {isize})"
+            )
         out[at : at + isize] = np.frombuffer(data, np.uint8)
     return batch, out, ustart
 

@@ -213,7 +213,7 @@ def bench_bam(mbp: float = 50.0, reads: int = 5_000_000) -> None:
         print(
             f"Cover.from_bam: synthetic {mbp:g} Mbp chromosome, {reads:,} reads of 36 bp, "
             f"BAM {size:.0f} MiB (written in {time.perf_counter() - t0:.0f} s); best of 3; "
-            "CPU s counts every thread (Cover inflates on 2)"
+            "CPU s counts every thread (Cover inflates on a second thread)"
         )
         floor_cpu, floor_wall = [], []
         for _ in range(3):

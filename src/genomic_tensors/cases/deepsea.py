@@ -876,11 +876,12 @@ def plot_figure(name: str, metrics: pd.DataFrame, ax=None):
             row_order=[c for c in CATEGORIES if c in set(m["category"])],
             order=list(MODELS),
             height=2.4,
-            aspect=1.0,
+            aspect=1.2,
             fliersize=1.5,
             palette="viridis",
         )
         grid.set_axis_labels("", "auPRC")
+        grid.set_titles("{row_name}, {col_name} bp")
         return grid.figure
     if ax is None:
         fig, ax = plt.subplots(figsize=(4.2, 4.0))

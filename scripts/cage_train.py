@@ -28,5 +28,6 @@ train_fold(
     batch_size=snakemake.params.batch_size,
     patience=snakemake.params.patience,
     seed=snakemake.params.seed,
+    batchnorm_momentum=snakemake.params.batchnorm_momentum,
     outdir=Path(snakemake.output[0]).parent,
 )

@@ -600,3 +600,13 @@ def test_workflow_targets():
     ]
     targets.append("x")  # a copy: callers cannot change the module's list
     assert "x" not in cage.workflow_targets()
+
+
+def test_batchnorm_momentum_is_set_on_every_batchnorm_layer():
+    keras = pytest.importorskip("keras")
+    models = pytest.importorskip("genomic_tensors.models")
+    model = cage._with_batchnorm_momentum(lambda: models.cage_dna(1, 0.0, length=101), 0.9)
+    momenta = [l.momentum for l in model.layers if isinstance(l, keras.layers.BatchNormalization)]
+    assert momenta == [0.9, 0.9]
+    with pytest.raises(ValueError, match=r"batchnorm_momentum must be in \[0, 1\), got 1.0"):
+        cage._with_batchnorm_momentum(lambda: models.cage_chromatin(), 1.0)

@@ -86,6 +86,7 @@ if "cage" in config:
             epochs=CAGE_CFG["epochs"],
             batch_size=CAGE_CFG["batch_size"],
             patience=config["training"]["patience"],
+            batchnorm_momentum=CAGE_CFG["batchnorm_momentum"],
         script:
             "../../scripts/cage_train.py"
 

@@ -1,0 +1,12 @@
+"""The paper's claims beside this reproduction's numbers, from the metrics tables of the cases that ran."""
+
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")
+
+from genomic_tensors.cases.summary import write_summary
+
+cases = [case for case in ("jund", "deepsea", "cage") if case in snakemake.input.keys()]
+metrics = {case: snakemake.input[case] for case in cases}
+table = write_summary(snakemake.output.tsv, snakemake.output.md, metrics)
+print(table.to_string(), file=sys.stderr)

@@ -11,7 +11,7 @@ import pyBigWig
 import pysam
 import pytest
 
-from genomic_tensors import coverage
+from genomic_tensors import bamio, coverage
 from genomic_tensors.coverage import Cover, bam_read_ends, bin_positions
 from genomic_tensors.dataset import GenomicDataset
 
@@ -154,14 +154,14 @@ def test_numpy_engine_equals_pysam_on_many_reads_across_batches(tmp_path, monkey
     bam = make_bam(tmp_path / "many.bam", reads)
     reference = bam_read_ends(bam, "chr1", min_mapq=20, engine="pysam")
     if inflater == "zlib":  # the fallback when libdeflate (package `deflate`) is missing
-        monkeypatch.setattr(coverage, "_fast_inflate", None)
+        monkeypatch.setattr(bamio, "_fast_inflate", None)
     # tiny batches force records to straddle batch ends (carried over) and many chains
-    monkeypatch.setattr(coverage, "_BATCH_BYTES", 1500)
+    monkeypatch.setattr(bamio, "_BATCH_BYTES", 1500)
     got = bam_read_ends(bam, "chr1", min_mapq=20)
     assert got.plus.size + got.minus.size > 1000
     np.testing.assert_array_equal(got.plus, reference.plus)
     np.testing.assert_array_equal(got.minus, reference.minus)
-    monkeypatch.setattr(coverage, "_FEW_CHAINS", 10_000)  # the plain-loop path alone
+    monkeypatch.setattr(bamio, "_FEW_CHAINS", 10_000)  # the plain-loop path alone
     got = bam_read_ends(bam, "chr2")
     np.testing.assert_array_equal(got.plus, bam_read_ends(bam, "chr2", engine="pysam").plus)
 
@@ -221,7 +221,7 @@ def test_index_older_than_the_bam_is_reported(tmp_path, caplog):
 
     bam = make_bam(tmp_path / "old.bam", [{"pos": 5}])
     os.utime(f"{bam}.bai", (1_000_000, 1_000_000))
-    with caplog.at_level(logging.WARNING, logger="genomic_tensors.coverage"):
+    with caplog.at_level(logging.WARNING, logger="genomic_tensors.bamio"):
         assert bam_read_ends(bam, "chr1").plus.tolist() == [5]
     assert "index file is older than the BAM" in caplog.text
 

@@ -1,9 +1,9 @@
 """The cluster test's pieces that run without Slurm: its config, its scripts, its checks.
 
-The test itself (``make test-cluster``, tests/cluster/run.sh) needs root and starts a Slurm; here we check
-that its tiny config is valid and small, that the profile still holds the placeholders run.sh replaces,
-that run.sh skips cleanly for other users, and the checks of tests/cluster/check_run.py on hand-made
-sacct rows, logs and run directories.
+The test itself (``make test-cluster``, tests/cluster/run.sh) needs root and starts a Slurm; here we
+check that its tiny config is valid and small, that the profile still holds the placeholders run.sh
+replaces, that run.sh skips cleanly for other users, and the checks of tests/cluster/check_run.py on
+hand-made sacct rows, logs and run directories.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def _load_check_run():
 check_run = _load_check_run()
 
 
-# ------------------------------------------------------------------------------------ config, scripts
+# ---------------------------------------------------------------------------------- config, scripts
 def test_tiny_config_validates_and_has_one_job_per_training_rule():
     from snakemake.utils import validate
 
@@ -91,7 +91,7 @@ def test_slurm_down_without_state_is_a_no_op(tmp_path):
     assert "nothing to stop" in result.stdout
 
 
-# ----------------------------------------------------------------------------------------- sacct rows
+# --------------------------------------------------------------------------------------- sacct rows
 SACCT = """\
 1|cpu|gtest|COMPLETED|0:0|rule_demo_world
 2|cpu|gtest|COMPLETED|0:0|rule_index_bam_wildcards_demo_dnase_encode
@@ -106,7 +106,9 @@ def test_parse_sacct_reads_rule_names_from_comments():
 
 
 def test_parse_sacct_rejects_short_rows_and_foreign_comments():
-    with pytest.raises(ValueError, match=r"sacct line 2: 5 fields in '2\|cpu\|gtest\|COMPLETED\|0:0'"):
+    with pytest.raises(
+        ValueError, match=r"sacct line 2: 5 fields in '2\|cpu\|gtest\|COMPLETED\|0:0'"
+    ):
         check_run.parse_sacct("1|cpu|gtest|COMPLETED|0:0|rule_x\n2|cpu|gtest|COMPLETED|0:0\n")
     with pytest.raises(ValueError, match=r"sacct line 1: comment '' of job 7 is not 'rule_<name>"):
         check_run.parse_sacct("7|cpu|gtest|COMPLETED|0:0|\n")
@@ -133,7 +135,7 @@ def test_check_jobs_names_every_problem():
     ]
 
 
-# ------------------------------------------------------------------------------- logs and local rules
+# ----------------------------------------------------------------------------- logs and local rules
 def test_finished_rules_counts_jobs_of_a_snakemake_log():
     log = (
         "[Wed Nov 25 11:46:59 2026]\nFinished jobid: 29 (Rule: jund_attribution)\n"
@@ -228,7 +230,9 @@ def _main_args(tmp_path: Path, sacct: str, slurm_metrics: str) -> list[str]:
     ]  # fmt: skip
 
 
-GOOD_SACCT = "1|cpu|gtest|COMPLETED|0:0|rule_demo_world\n2|gpu|gtest|COMPLETED|0:0|rule_jund_train_dna\n"
+GOOD_SACCT = (
+    "1|cpu|gtest|COMPLETED|0:0|rule_demo_world\n2|gpu|gtest|COMPLETED|0:0|rule_jund_train_dna\n"
+)
 
 
 def test_main_passes_when_jobs_and_outputs_agree(tmp_path, capsys):

@@ -1,12 +1,13 @@
-"""Checks of the cluster test (tests/cluster/run.sh): the jobs went through Slurm, the outputs match.
+"""Checks of the cluster test (tests/cluster/run.sh): jobs went through Slurm, outputs match.
 
 Usage::
 
     python tests/cluster/check_run.py --sacct SACCT.txt --profile PROFILE/config.yaml \
         --rules-dir workflow/rules --local LOCAL_RUN --slurm SLURM_RUN
 
-``SACCT.txt`` is the output of ``sacct -X -n -P -a -o JobID,Partition,Account,State,ExitCode,Comment``
-(pipe-separated); the executor plugin writes ``rule_<name>[_wildcards_<...>]`` into each job's comment.
+``SACCT.txt`` is the pipe-separated output of
+``sacct -X -n -P -a -o JobID,Partition,Account,State,ExitCode,Comment``; the executor plugin writes
+``rule_<name>[_wildcards_<...>]`` into each job's comment.
 ``LOCAL_RUN`` and ``SLURM_RUN`` are the working directories of the two runs of the same config: the
 local one (``--cores``) and the one through ``--profile``. Exits 1 with every problem listed.
 """
@@ -26,9 +27,9 @@ import yaml
 
 SACCT_FIELDS = ("jobid", "partition", "account", "state", "exitcode", "comment")
 FINISHED = re.compile(r"^Finished jobid: \d+ \(Rule: ([A-Za-z0-9_]+)\)", re.MULTILINE)
-#: Outputs that legitimately differ between two runs of the same config: rule benchmark tables (timing),
-#: SVG figures (creation date in their metadata) and Keras archives (zip entry dates; the weights are
-#: covered by the identical predictions and metrics).
+#: Outputs that legitimately differ between two runs of the same config: rule benchmark tables
+#: (timing), SVG figures (creation date in their metadata) and Keras archives (zip entry dates; the
+#: weights are covered by the identical predictions and metrics).
 VOLATILE = (re.compile(r"^results/benchmarks/"), re.compile(r"\.svg$"), re.compile(r"\.keras$"))
 #: Columns of TSV outputs that hold wall-clock times.
 TIME_COLUMNS = frozenset({"seconds"})
@@ -51,7 +52,8 @@ def parse_sacct(text: str) -> list[SlurmJob]:
     Raises
     ------
     ValueError
-        On a row without six fields, or a comment that is not ``rule_<name>...`` (line number given).
+        On a row without six fields, or a comment that is not ``rule_<name>...`` (line number
+        given).
     """
     jobs = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -81,10 +83,12 @@ def finished_rules(log_text: str) -> Counter[str]:
 
 
 def local_rules(rules_dir: Path) -> set[str]:
-    """Rules declared in ``localrules:`` blocks of the ``*.smk`` files, plus ``all`` (run in place)."""
+    """Rules of the ``localrules:`` blocks of the ``*.smk`` files, plus ``all`` (run in place)."""
     names = {"all"}
     for path in sorted(Path(rules_dir).glob("*.smk")):
-        for block in re.findall(r"^localrules:\s*\n((?:[ \t]+\S.*\n?)+)", path.read_text(), re.MULTILINE):
+        for block in re.findall(
+            r"^localrules:\s*\n((?:[ \t]+\S.*\n?)+)", path.read_text(), re.MULTILINE
+        ):
             names.update(name for name in re.split(r"[\s,]+", block) if name)
     return names
 
@@ -107,8 +111,8 @@ def check_jobs(
     partitions: Mapping[str, str],
     account: str,
 ) -> list[str]:
-    """Problems with the Slurm jobs: a rule missing or extra, a state other than COMPLETED with exit code
-    0:0, a job in the wrong partition (the profile's) or account. Empty when all is well."""
+    """Problems with the Slurm jobs: a rule missing or extra, a state other than COMPLETED with exit
+    code 0:0, a job in the wrong partition (the profile's) or account. Empty when all is well."""
     jobs = list(jobs)
     problems = []
     seen = Counter(job.rule for job in jobs)
@@ -119,12 +123,18 @@ def check_jobs(
             )
     for job in jobs:
         if job.state != "COMPLETED" or job.exitcode != "0:0":
-            problems.append(f"job {job.jobid} ({job.rule}): state {job.state}, exit code {job.exitcode}")
+            problems.append(
+                f"job {job.jobid} ({job.rule}): state {job.state}, exit code {job.exitcode}"
+            )
         want = partitions.get(job.rule, default_partition)
         if job.partition != want:
-            problems.append(f"job {job.jobid} ({job.rule}): partition {job.partition!r}, expected {want!r}")
+            problems.append(
+                f"job {job.jobid} ({job.rule}): partition {job.partition!r}, expected {want!r}"
+            )
         if job.account != account:
-            problems.append(f"job {job.jobid} ({job.rule}): account {job.account!r}, expected {account!r}")
+            problems.append(
+                f"job {job.jobid} ({job.rule}): account {job.account!r}, expected {account!r}"
+            )
     return problems
 
 
@@ -142,8 +152,8 @@ def comparable_bytes(path: Path) -> bytes:
 
 
 def output_digests(run_dir: Path) -> dict[str, str]:
-    """md5 of :func:`comparable_bytes` of every file under ``results/`` (POSIX relative path -> digest),
-    leaving out :data:`VOLATILE` files."""
+    """md5 of :func:`comparable_bytes` of every file under ``results/`` (POSIX relative path ->
+    digest), leaving out :data:`VOLATILE` files."""
     digests = {}
     for path in sorted((Path(run_dir) / "results").rglob("*")):
         rel = path.relative_to(run_dir).as_posix()
@@ -153,7 +163,7 @@ def output_digests(run_dir: Path) -> dict[str, str]:
 
 
 def compare_outputs(local: Mapping[str, str], slurm: Mapping[str, str]) -> list[str]:
-    """Problems between two runs' :func:`output_digests`: a file in one only, or different content."""
+    """Problems between two runs' :func:`output_digests`: a file in one only, or other content."""
     problems = []
     for rel in sorted(set(local) | set(slurm)):
         if rel not in slurm:
@@ -168,7 +178,9 @@ def compare_outputs(local: Mapping[str, str], slurm: Mapping[str, str]) -> list[
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sacct", type=Path, required=True)
-    parser.add_argument("--profile", type=Path, required=True, help="the profile's config.yaml as used")
+    parser.add_argument(
+        "--profile", type=Path, required=True, help="the profile's config.yaml as used"
+    )
     parser.add_argument("--rules-dir", type=Path, required=True)
     parser.add_argument("--local", type=Path, required=True)
     parser.add_argument("--slurm", type=Path, required=True)
@@ -184,7 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     local_run, slurm_run = finished_rules(log_of(args.local)), finished_rules(log_of(args.slurm))
     problems = []
     if local_run != slurm_run:
-        problems.append(f"the runs finished different jobs: local {dict(local_run)}, Slurm {dict(slurm_run)}")
+        problems.append(
+            f"the runs finished different jobs: local {dict(local_run)}, Slurm {dict(slurm_run)}"
+        )
     on_head = local_rules(args.rules_dir)
     expected = Counter({rule: n for rule, n in slurm_run.items() if rule not in on_head})
     jobs = parse_sacct(args.sacct.read_text())
@@ -193,11 +207,14 @@ def main(argv: list[str] | None = None) -> int:
     local_digests, slurm_digests = output_digests(args.local), output_digests(args.slurm)
     problems += compare_outputs(local_digests, slurm_digests)
 
-    by_partition = Counter(job.partition for job in jobs)
+    by_partition = ", ".join(
+        f"{p}: {n}" for p, n in sorted(Counter(job.partition for job in jobs).items())
+    )
+    head_rules = ", ".join(sorted(on_head & set(slurm_run)))
+    n_head = sum(slurm_run.values()) - len(jobs)
     print(
-        f"[check] {len(jobs)} Slurm jobs ({', '.join(f'{p}: {n}' for p, n in sorted(by_partition.items()))}), "
-        f"{sum(slurm_run.values()) - len(jobs)} jobs on the head node ({', '.join(sorted(on_head & set(slurm_run)))}); "
-        f"{len(local_digests)} output files compared"
+        f"[check] {len(jobs)} Slurm jobs ({by_partition}), {n_head} jobs on the head node "
+        f"({head_rules}); {len(local_digests)} output files compared"
     )
     for problem in problems:
         print(f"[check] PROBLEM: {problem}", file=sys.stderr)

@@ -57,7 +57,7 @@ install_packages() {
     # already present, as in container images, is kept as it is).
     local policy=/usr/sbin/policy-rc.d own_policy=""
     if [ ! -e "$policy" ]; then
-        printf '#!/bin/sh\n# tests/cluster/slurm_up.sh: no service starts during its apt-get install\nexit 101\n' \
+        printf '#!/bin/sh\n# tests/cluster/slurm_up.sh: no service starts during its install\nexit 101\n' \
             >"$policy"
         chmod 755 "$policy"
         own_policy=1
@@ -68,7 +68,10 @@ install_packages() {
             DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
     } >"$STATE/log/apt.log" 2>&1 || rc=$?
     [ -n "$own_policy" ] && rm -f "$policy"
-    [ "$rc" = 0 ] || { tail -20 "$STATE/log/apt.log" >&2; die "apt-get install failed (log: $STATE/log/apt.log)"; }
+    if [ "$rc" != 0 ]; then
+        tail -20 "$STATE/log/apt.log" >&2
+        die "apt-get install failed (log: $STATE/log/apt.log)"
+    fi
 }
 
 # ------------------------------------------------------------------------------------------- daemons
@@ -103,7 +106,8 @@ chmod 700 "$STATE" "$STATE/munge"
 install_packages
 for name in slurm.conf gres.conf slurmdbd.conf; do
     if [ -e "$ETC/$name" ] && ! grep -qxF "$MARK" "$ETC/$name"; then
-        die "$ETC/$name exists and was not written by this test: this machine has a Slurm configuration of its own; run the test on a disposable machine"
+        die "$ETC/$name exists and was not written by this test: this machine has a Slurm" \
+            "configuration of its own; run the test on a disposable machine"
     fi
 done
 
@@ -134,8 +138,11 @@ expect_ready munged 20 bash -c "munge --socket='$MUNGE_SOCKET' -n | unmunge --so
 # --- MariaDB for slurmdbd: a data directory of our own, TCP on 127.0.0.1 only
 DB_PASS=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 DB_SOCKET=$STATE/run/mysqld.sock
-mariadb-install-db --no-defaults --user=root --datadir="$STATE/mysql" --auth-root-authentication-method=socket \
-    >"$STATE/log/mariadb-install.log" 2>&1 || { tail -20 "$STATE/log/mariadb-install.log" >&2; die "mariadb-install-db failed"; }
+if ! mariadb-install-db --no-defaults --user=root --datadir="$STATE/mysql" \
+    --auth-root-authentication-method=socket >"$STATE/log/mariadb-install.log" 2>&1; then
+    tail -20 "$STATE/log/mariadb-install.log" >&2
+    die "mariadb-install-db failed"
+fi
 start_daemon mariadbd mariadbd --no-defaults --user=root --datadir="$STATE/mysql" \
     --socket="$DB_SOCKET" --bind-address=127.0.0.1 --port="$MARIADB_PORT" \
     --pid-file="$STATE/run/mariadbd.pid" --log-error="$STATE/log/mariadbd.log" \

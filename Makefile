@@ -12,7 +12,7 @@ SNAKEMAKE := $(BIN)/snakemake
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONUNBUFFERED := 1
 
-.PHONY: setup python-env binaries demo test lint dryrun paper report clean
+.PHONY: setup python-env binaries demo test test-cluster lint dryrun paper report clean
 
 setup: python-env binaries
 
@@ -48,6 +48,11 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+# The tiny config through profiles/slurm on a real single-node Slurm installed and started here (root only;
+# skips otherwise), compared with a local run; every daemon is stopped on exit. See README, "Cluster test".
+test-cluster: setup
+	VENV=$(VENV) tests/cluster/run.sh
 
 lint: setup
 	$(SNAKEMAKE) --lint --configfile config/demo.yaml

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import os
 from pathlib import Path
 
 import pytest
@@ -387,7 +388,7 @@ def test_unverified_gzip_is_checked_for_integrity(
     assert not (tmp_path / "cut.bed.gz").exists()
 
 
-def test_local_sources_are_linked_and_verified(tmp_path: Path) -> None:
+def test_local_sources_are_copied_and_verified(tmp_path: Path) -> None:
     src_file = tmp_path / "world" / "peaks.bed"
     src_file.parent.mkdir()
     src_file.write_bytes(PAYLOAD)
@@ -403,6 +404,19 @@ def test_local_sources_are_linked_and_verified(tmp_path: Path) -> None:
     assert not dest.exists() and src_file.read_bytes() == PAYLOAD  # the original is untouched
     with pytest.raises(DownloadError, match=r"missing.bed: no such file"):
         dl.fetch(_src("q", str(tmp_path / "missing.bed"), none=True), dest, progress=None)
+
+
+def test_touching_a_local_download_leaves_its_source_alone(tmp_path: Path) -> None:
+    """Snakemake touches outputs after each job; a linked copy would make the source look updated."""
+    src_file = tmp_path / "world" / "genome.fa"
+    src_file.parent.mkdir()
+    src_file.write_bytes(PAYLOAD)
+    os.utime(src_file, (1_000_000, 1_000_000))
+    dest = tmp_path / "downloads" / "genome.fa"
+    dl.fetch(_src("g", str(src_file), sha256=SHA), dest, progress=None)
+    assert os.stat(dest).st_ino != os.stat(src_file).st_ino
+    os.utime(dest)  # what Snakemake does to a finished job's outputs
+    assert src_file.stat().st_mtime == 1_000_000
 
 
 def test_file_digest(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ A *source* is one input file named by an id in the configuration::
         mirrors: [http://hgdownload.cse.ucsc.edu/goldenPath/hg38/bigZips/hg38.fa.gz]
         md5_list: md5sum.txt         # the md5 list published beside the file (relative to url)
       my_peaks:
-        url: /data/my_peaks.bed.gz   # a local path (or file://...) is copied or hard-linked
+        url: /data/my_peaks.bed.gz   # a local path (or file://...) is copied
         sha256: 0123...
 
 Exactly one verification key is given per source: ``encode`` (an ENCODE file accession),
@@ -716,7 +716,7 @@ def fetch(
     continued with an HTTP ``Range`` request when the server answers ``206``, else restarted. A
     broken connection or HTTP 408/429/5xx is retried up to ``retries`` times per location with a
     pause of ``backoff * 2**k`` seconds (at most 60 s); other HTTP errors move on to the next
-    mirror. A local path or ``file://`` location is hard-linked (else copied) to the temporary
+    mirror. A local path or ``file://`` location is copied to the temporary
     name. The size and checksum are then compared with the expectation (configuration, ENCODE
     metadata or published md5 list); on a match the file is renamed to ``dest``.
 
@@ -874,10 +874,9 @@ def _transfer(
         if not path.is_file():
             raise _LocationFailed(f"{path}: no such file")
         part.unlink(missing_ok=True)
-        try:
-            os.link(path, part)
-        except OSError:
-            shutil.copyfile(path, part)
+        # A copy, never a hard link: Snakemake touches every output after its job, and a link would
+        # touch the source too (making everything built from it look outdated).
+        shutil.copyfile(path, part)
         state["digest"] = _hash_existing(part, algorithm)
         return 1
     state["digest"] = _hash_existing(part, algorithm)

@@ -119,25 +119,13 @@ def test_demo_chromatin_beats_dna(demo):
     assert mean[("chromatin", 0)] > mean["dna"].max(), mean.round(3).to_dict()
 
 
-# The demo world's promoter elements sit at fixed positions in a 901-bp window, where the paper's DNA
-# model (global max pooling) cannot tell them from chance matches and over-fits ~650 training promoters
-# (measured: training r 0.65, test ~0 even on the noise-free sequence effect). Both DNA-dependent claims
-# are therefore noise on the demo until the world gets a position-invariant promoter signal.
-DNA_SIGNAL_TOO_WEAK = (
-    "the demo world's promoter sequence signal is not learnable by the DNA model from ~650 training "
-    "promoters (measured: DNA r ~0 at every order; combined order 3 r = 0.676-0.728 vs chromatin 0.743-0.763)"
-)
-
-
 @pytest.mark.slow
-@pytest.mark.xfail(reason=DNA_SIGNAL_TOO_WEAK, strict=False)
 def test_demo_dna_order3_beats_order1(demo):
     mean = _means(demo)["dna"]
     assert mean[max(mean.index)] > mean[min(mean.index)], mean.round(3).to_dict()
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason=DNA_SIGNAL_TOO_WEAK, strict=False)
 def test_demo_combined_at_least_chromatin(demo):
     mean = _means(demo)
     assert mean["combined"].max() >= mean[("chromatin", 0)], mean.round(3).to_dict()

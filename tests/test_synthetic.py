@@ -516,6 +516,63 @@ def test_chromatin_tracks_follow_expression(world):
     assert np.median(h3) > 5 * background
 
 
+def _cpg_per_bp(seq: str) -> float:
+    return seq.count("CG") / max(len(seq) - 1, 1)
+
+
+def test_cpg_islands_are_cpg_rich_and_keep_the_promoter_elements(world):
+    genes = pd.read_csv(world / "truth/genes.tsv", sep="\t")
+    fasta = pysam.FastaFile(str(world / "genome.fa"))
+    islands = genes[genes["cpg_island"]]
+    assert 0 < len(islands) < len(genes)
+    assert not genes.loc[genes["gene_type"] == "processed_pseudogene", "cpg_island"].any()
+    assert (genes.loc[~genes["cpg_island"], ["island_start", "island_end"]] == 0).all().all()
+    # the island spans the TSS, 300-900 bp long, starting 200-500 bp upstream in gene orientation
+    spans_tss = (islands["island_start"] <= islands["tss"]) & (islands["tss"] < islands["island_end"])
+    assert spans_tss.all()
+    length = islands["island_end"] - islands["island_start"]
+    assert length.between(300, 900).all()
+    upstream = np.where(
+        islands["strand"] > 0, islands["tss"] - islands["island_start"],
+        islands["island_end"] - 1 - islands["tss"],
+    )
+    assert ((upstream >= 200) & (upstream <= 500)).all()
+    inside = "".join(
+        fasta.fetch(g.chrom, g.island_start, g.island_end).upper() for g in islands.itertuples()
+    )
+    outside = "".join(
+        fasta.fetch(g.chrom, g.tss - 1000, g.tss - 600).upper()
+        for g in genes[~genes["cpg_island"]].itertuples()
+    )
+    # undepleted CpG at 50 % GC (1/16 per bp) against the depleted 41 % GC background (~1/100)
+    assert _cpg_per_bp(inside) > 0.05 and _cpg_per_bp(outside) < 0.02
+    # the TATA box is planted after the island, so it is intact inside one: its bases are far more
+    # likely under the motif than those of the same-length window 100 bp further upstream
+    probs = load_motifs(DEFAULT_MOTIFS)["TBP"].probs
+    width = len(probs)
+
+    def log_likelihood(g, offset: int) -> float:
+        if g.strand > 0:
+            seq = fasta.fetch(g.chrom, g.tss + offset, g.tss + offset + width).upper()
+        else:
+            seq = fasta.fetch(g.chrom, g.tss - offset - width + 1, g.tss - offset + 1).upper()
+            seq = seq[::-1].translate(str.maketrans("ACGT", "TGCA"))
+        return float(sum(np.log(probs[i, CODE[b]] + 1e-3) for i, b in enumerate(seq)))
+
+    tata = islands[islands["tata"]]
+    assert len(tata)
+    planted = np.mean([log_likelihood(g, -32) for g in tata.itertuples()])
+    elsewhere = np.mean([log_likelihood(g, -132) for g in tata.itertuples()])
+    assert planted > elsewhere + 3, (planted, elsewhere)
+    # the island raises the sequence effect by cpg_island_effect
+    effect = genes["sequence_effect"] - (
+        WorldParams().tata_effect * genes["tata"]
+        + WorldParams().gcbox_effect * genes["gcbox_functional"]
+    )
+    expected = np.where(genes["cpg_island"], WorldParams().cpg_island_effect, 0.0)
+    assert np.allclose(effect, expected, atol=1e-5)
+
+
 # ----------------------------------------------------------------------------- case 2: DeepSEA-like
 def test_deepsea_features(world):
     names = [

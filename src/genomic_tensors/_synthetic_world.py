@@ -318,7 +318,7 @@ def build_genes(world: World) -> None:
     """Genes with promoter elements (TATA box, coupled GC box) and a shared expression latent.
 
     Latent model per gene (natural-log scale): ``s = tata_effect * tata + gcbox_effect * functional
-    GC box``; chromatin ``c = s + N(0, chromatin_sd)``; expression
+    GC box + cpg_island_effect * CpG island``; chromatin ``c = s + N(0, chromatin_sd)``; expression
     ``e = c + promoter_direct_effect * s + N(0, expression_noise_sd)``
     (lncRNA one unit lower, pseudogenes silent). CAGE, promoter DNase and H3K4me3 are Poisson /
     continuous read-outs of ``e``, ``c + noise``, ``c + noise``. Truth table ``genes``.
@@ -327,14 +327,15 @@ def build_genes(world: World) -> None:
     rng = world.rng("genes")
     tata, gcbox = world.motifs["TBP"], world.motifs["SP1"]
     rows = []
+    elements = []  # (chrom, tss, strand, offset, codes) of every planted element, re-planted over islands
     for chrom in world.sizes:
         if chrom == "chrM":
             continue
         lo, hi = world.usable[chrom]
         n = int(round(p.genes_per_mb * (hi - lo) / 1e6))
-        zones = world.occ.place(rng, chrom, n, 2000, lo + 2000, hi - 2000, margin=0)
+        zones = world.occ.place(rng, chrom, n, 1400, lo + 2000, hi - 2000, margin=0)
         for zone in zones.tolist():
-            tss = zone + 1000
+            tss = zone + 700
             strand = 1 if rng.random() < 0.5 else -1
             u = rng.random()
             gtype = (
@@ -354,9 +355,9 @@ def build_genes(world: World) -> None:
             functional = bool(has_gc and rng.random() < 0.5)
             # elements in gene orientation: TATA (motif positions 1..7) starting at -31, GC box around -90
             if has_tata:
-                _plant_oriented(world, chrom, tss, strand, -32, tata.sample(rng, 1, True)[0])
+                elements.append((chrom, tss, strand, -32, tata.sample(rng, 1, True)[0]))
             if has_gc:
-                _plant_oriented(world, chrom, tss, strand, -98, gcbox.sample(rng, 1, functional)[0])
+                elements.append((chrom, tss, strand, -98, gcbox.sample(rng, 1, functional)[0]))
             rows.append(
                 {
                     "chrom": chrom,
@@ -373,11 +374,17 @@ def build_genes(world: World) -> None:
     genes = _table(rows)
     n = len(genes)
     if n:
+        # CpG islands, drawn from their own stream so that the gene placement above is unchanged
+        _plant_cpg_islands(world, genes)
+    for element in elements:
+        _plant_oriented(world, *element)
+    if n:
         genes.insert(0, "gene_id", [f"SYNG{i + 1:08d}.1" for i in range(n)])
         genes.insert(1, "gene_name", [f"SYN{i + 1:05d}" for i in range(n)])
         s = (
             p.tata_effect * genes["tata"].to_numpy()
             + p.gcbox_effect * genes["gcbox_functional"].to_numpy()
+            + p.cpg_island_effect * genes["cpg_island"].to_numpy()
         )
         chromatin = s + rng.normal(0, p.chromatin_sd, n)
         expr = (
@@ -405,6 +412,34 @@ def build_genes(world: World) -> None:
             for a, b, st in zip(genes["start"], genes["end"], genes["strand"])
         ]
     world.tables["genes"] = genes
+
+
+def _plant_cpg_islands(world: World, genes: pd.DataFrame) -> None:
+    """Give a fraction of the expressed genes a CpG island around the TSS (columns ``cpg_island``,
+    ``island_start``, ``island_end``; 0/0 without one).
+
+    An island is ``cpg_island_gc`` GC with no CpG depletion, against the depleted background: a
+    dinucleotide signal that an order-2/3 one-hot sees as one feature. It starts 200-500 bp upstream
+    and ends 100-400 bp downstream of the TSS (in gene orientation), so its edges are not at fixed
+    positions the way the TATA and GC boxes are.
+    """
+    p = world.params
+    rng = world.rng("cpg_islands")
+    n = len(genes)
+    expressed = (genes["gene_type"] != "processed_pseudogene").to_numpy()
+    island = expressed & (rng.random(n) < p.promoter_cpg_island_rate)
+    upstream = rng.integers(200, 501, n)
+    downstream = rng.integers(100, 401, n)
+    starts, ends = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    for i in np.flatnonzero(island).tolist():
+        chrom, tss, strand = genes.at[i, "chrom"], int(genes.at[i, "tss"]), int(genes.at[i, "strand"])
+        codes = background_sequence(rng, int(upstream[i] + downstream[i]), p.cpg_island_gc, 0.0)
+        _plant_oriented(world, chrom, tss, strand, -int(upstream[i]), codes)
+        lo = tss - upstream[i] if strand > 0 else tss - downstream[i] + 1
+        starts[i], ends[i] = lo, lo + len(codes)
+    genes["cpg_island"] = island
+    genes["island_start"] = starts
+    genes["island_end"] = ends
 
 
 def _plant_oriented(

@@ -12,8 +12,8 @@ bigWig, GTF and VCF, plus the planted truth for tests. The generative model is d
 * case 2: twelve DeepSEA-like features: TF peaks on planted motifs (coupled for CTCF and ZNF143),
   DNase peaks open at a TF-dependent share of sites, broad histone domains marked by clusters of a
   domain motif;
-* case 3: genes with a TATA box and a coupled GC box; a lognormal latent shared by CAGE,
-  promoter DNase (paired-end) and an H3K4me3 bigWig.
+* case 3: genes with a TATA box, a coupled GC box and CpG islands of varying extent; a lognormal
+  latent shared by CAGE, promoter DNase (paired-end) and an H3K4me3 bigWig.
 
 Everything is deterministic given ``seed`` (byte-identical FASTA and BAMs). This module depends on
 nothing else of the package. Coordinates are 0-based, half-open (GTF and VCF are written 1-based).
@@ -64,7 +64,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+# Bump whenever the same parameters give different files: the demo_world rule has it as a parameter, so
+# an existing demo directory regenerates its world (and everything built from it) on the next run.
+# 2: CpG islands at promoters, 400 genes per Mb.
+FORMAT_VERSION = 2
 DEFAULT_MOTIFS = (
     Path(__file__).resolve().parents[2] / "resources" / "motifs" / "jaspar2024_selected.jaspar"
 )
@@ -109,16 +112,19 @@ class WorldParams:
     dnase_encode_background_per_kb: float = 2.0
     dnase_roadmap_background_per_kb: float = 16.0
     # case 3: genes, CAGE, chromatin
-    genes_per_mb: float = 240.0
+    genes_per_mb: float = 400.0
     protein_coding_fraction: float = 0.8
     promoter_tata_rate: float = 0.35
     promoter_gcbox_rate: float = 0.6
+    promoter_cpg_island_rate: float = 0.5
+    cpg_island_gc: float = 0.5
     tata_effect: float = 0.6
     gcbox_effect: float = 0.5
-    promoter_direct_effect: float = 0.25
+    cpg_island_effect: float = 1.0
+    promoter_direct_effect: float = 0.8
     chromatin_sd: float = 0.65
     expression_noise_sd: float = 0.5
-    chromatin_noise_sd: float = 0.3
+    chromatin_noise_sd: float = 0.5
     cage_reads_per_tss: float = 40.0
     cage_dnase_pairs_per_promoter: float = 20.0
     h3k4me3_peak_height: float = 15.0
@@ -195,6 +201,8 @@ class WorldParams:
             "protein_coding_fraction",
             "promoter_tata_rate",
             "promoter_gcbox_rate",
+            "promoter_cpg_island_rate",
+            "cpg_island_gc",
             "histone_domain_fraction",
         ]
         for key in fractions:
@@ -584,6 +592,9 @@ def _write_truth(folder: Path, world: World) -> None:
             "tata",
             "gcbox",
             "gcbox_functional",
+            "cpg_island",
+            "island_start",
+            "island_end",
             "sequence_effect",
             "chromatin",
             "expression",

@@ -19,6 +19,7 @@ import scipy.sparse as sp
 import yaml
 
 from genomic_tensors.cases import deepsea as ds
+from genomic_tensors.plotting import save_figure
 
 REPO = Path(__file__).resolve().parents[1]
 PAPER_GRID = [
@@ -372,7 +373,7 @@ def test_summary_recovers_planted_effects():
 @pytest.mark.parametrize("name", ds.FIGURES)
 def test_figures_render(tmp_path, name):
     stem = tmp_path / name
-    png, svg = ds.save_figure(ds.plot_figure(name, synthetic_metrics()), stem)
+    png, svg = save_figure(ds.plot_figure(name, synthetic_metrics()), stem, close=True)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
     assert "<svg" in svg.read_text()[:2000]
 

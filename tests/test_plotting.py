@@ -8,6 +8,7 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.image import imread  # noqa: E402
 from matplotlib.patches import PathPatch  # noqa: E402
 
@@ -42,6 +43,11 @@ def test_track_figure_renders_a_non_empty_png(tmp_path):
     assert image.shape[0] > 100 and image.shape[1] > 100
     assert image[..., :3].std() > 0.05  # not a blank canvas
     assert "<svg" in paths[1].read_text()[:500]
+    managed = plt.figure()
+    save_figure(managed, tmp_path / "open", formats=("png",))
+    assert plt.fignum_exists(managed.number)  # kept open by default
+    save_figure(managed, tmp_path / "closed", formats=("png",), close=True)
+    assert not plt.fignum_exists(managed.number)
 
 
 def test_logo_letters_are_signed_and_scaled():

@@ -257,11 +257,17 @@ def plot_genome_tracks(
 
 
 def save_figure(
-    fig: Any, stem: str | Path, *, formats: Sequence[str] = ("png", "svg"), dpi: int = 150
+    fig: Any,
+    stem: str | Path,
+    *,
+    formats: Sequence[str] = ("png", "svg"),
+    dpi: int = 150,
+    close: bool = False,
 ) -> list[Path]:
     """Write ``<stem>.<format>`` for each format (PNG at ``dpi``); returns the paths in order.
 
-    ``stem`` may carry a suffix, which is replaced. Parent directories are created.
+    ``stem`` may carry a suffix, which is replaced. Parent directories are created. ``close=True`` closes
+    the figure afterwards (scripts drawing many figures).
     """
     if not formats:
         raise ValueError("formats must name at least one file format, e.g. ('png', 'svg')")
@@ -272,4 +278,8 @@ def save_figure(
         path = stem.with_suffix(f".{fmt.lstrip('.')}")
         fig.savefig(path, dpi=dpi, bbox_inches="tight")
         paths.append(path)
+    if close:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
     return paths

@@ -54,7 +54,6 @@ __all__ = [
     "train_run",
     "covered_bases",
     "predict",
-    "save_figure",
     "sequence_input",
     "workflow_targets",
     "write_figures",
@@ -941,25 +940,14 @@ def plot_figure(name: str, metrics: pd.DataFrame, ax=None):
     return fig
 
 
-def save_figure(fig, stem: str | Path) -> tuple[Path, Path]:
-    """Write ``<stem>.png`` (200 dpi) and ``<stem>.svg``; returns both paths."""
-    import matplotlib.pyplot as plt
-
-    stem = Path(stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
-    fig.savefig(png, dpi=200, bbox_inches="tight")
-    fig.savefig(svg, bbox_inches="tight")
-    plt.close(fig)
-    return png, svg
-
-
 def write_figures(metrics: str | Path, stems: Mapping[str, str | Path]) -> None:
     """Draw each figure named in ``stems`` (a key of :data:`FIGURES`) from the metrics TSV and write
     ``<stem>.png`` and ``<stem>.svg`` (the figures rule)."""
+    from genomic_tensors.plotting import save_figure
+
     table = pd.read_csv(metrics, sep="\t")
     for name, stem in stems.items():
-        save_figure(plot_figure(name, table), stem)
+        save_figure(plot_figure(name, table), stem, dpi=200, close=True)
         log.info("wrote %s.png and .svg", stem)
 
 

@@ -863,35 +863,12 @@ def plot_fig2c(metrics: pd.DataFrame, ax: Any = None, *, best: Mapping[str, Sett
     return fig, ax
 
 
-_BASE_COLOURS = {"A": "#109648", "C": "#255C99", "G": "#F7B32B", "T": "#D62839", "N": "#999999"}
-
-
-def _logo(ax: Any, bases: str, scores: np.ndarray, start: int) -> None:
-    """Letters of ``bases`` at ``start + i``, stretched to height ``scores[i]`` (below zero when
-    negative)."""
-    from matplotlib.patches import PathPatch
-    from matplotlib.textpath import TextPath
-    from matplotlib.transforms import Affine2D
-
-    for i, (base, score) in enumerate(zip(bases, scores)):
-        if score == 0:
-            continue
-        path = TextPath((0, 0), base, size=1, prop={"family": "DejaVu Sans Mono", "weight": "bold"})
-        box = path.get_extents()
-        transform = (Affine2D().translate(-box.x0, -box.y0).scale(0.95 / box.width, abs(score) / box.height)
-                     .translate(start + i + 0.025, min(score, 0.0)))
-        ax.add_patch(PathPatch(transform.transform_path(path), color=_BASE_COLOURS.get(base, "grey"), lw=0))
-    ax.axhline(0, color="black", lw=0.5)
-    ax.set_xlim(start, start + len(bases))
-    top = float(np.max(np.abs(scores))) if len(scores) else 1.0
-    ax.set_ylim(min(0.0, float(np.min(scores))) * 1.1 - 1e-12, max(0.0, float(np.max(scores))) * 1.1 + 1e-12
-                if top > 0 else 1.0)
-
-
 def plot_fig2d(tracks: Mapping[str, np.ndarray]):
     """Fig. 2d: genome tracks over the locus (predicted and true binding, one DNase track per replicate)
     and the attribution over the bases of the attribution window (a signed sequence logo)."""
     import matplotlib.pyplot as plt
+
+    from genomic_tensors.plotting import plot_logo
 
     chrom, start, end, astart, aend, source = [str(v) for v in tracks["locus"]]
     start, end, astart, aend = int(start), int(end), int(astart), int(aend)
@@ -920,7 +897,7 @@ def plot_fig2d(tracks: Mapping[str, np.ndarray]):
         ax.tick_params(labelbottom=False)
     axes[-2].set_xlabel(f"{chrom} ({source})", fontsize=8)
     bases = str(tracks["bases"])
-    _logo(axes[-1], bases, np.asarray(tracks["attribution"], dtype=float), astart)
+    plot_logo(np.asarray(tracks["attribution"], dtype=float), bases=bases, start=astart, ax=axes[-1])
     axes[-1].set_ylabel("attribution", rotation=0, ha="right", va="center", fontsize=8)
     axes[-1].set_xlabel(f"{chrom}:{astart:,}-{aend:,}", fontsize=8)
     fig.suptitle("JunD: predicted vs true binding, DNase input and DNA attribution", fontsize=9)

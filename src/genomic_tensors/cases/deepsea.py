@@ -618,7 +618,7 @@ def feature_metrics(y_true: np.ndarray | sp.spmatrix, y_pred: np.ndarray) -> pd.
         One row per column: ``auprc``, ``auroc`` (NaN for a column without positives or negatives) and
         ``n_positive`` (int).
     """
-    from sklearn.metrics import average_precision_score, roc_auc_score
+    from genomic_tensors.evaluate import average_precision, roc_auc
 
     y = y_true.toarray() if sp.issparse(y_true) else np.asarray(y_true)
     y_pred = np.asarray(y_pred)
@@ -626,12 +626,10 @@ def feature_metrics(y_true: np.ndarray | sp.spmatrix, y_pred: np.ndarray) -> pd.
         raise ValueError(f"labels {y.shape} and predictions {y_pred.shape} differ in shape")
     rows = []
     for j in range(y.shape[1]):
-        t = y[:, j] > 0
+        t = (y[:, j] > 0).astype(np.float64)
         pos = int(t.sum())
         if 0 < pos < len(t):
-            rows.append(
-                (average_precision_score(t, y_pred[:, j]), roc_auc_score(t, y_pred[:, j]), pos)
-            )
+            rows.append((average_precision(t, y_pred[:, j]), roc_auc(t, y_pred[:, j]), pos))
         else:
             rows.append((np.nan, np.nan, pos))
     return pd.DataFrame(rows, columns=["auprc", "auroc", "n_positive"])

@@ -299,15 +299,15 @@ def _model_factory(setting: Setting, inputs: Mapping[str, Any]):
 
 def _scores(labels: np.ndarray, predictions: np.ndarray) -> dict[str, float]:
     """auPRC (average precision), auROC and counts; NaN scores when a class is absent."""
-    from sklearn.metrics import average_precision_score, roc_auc_score
+    from genomic_tensors.evaluate import average_precision, roc_auc
 
-    y = np.asarray(labels).reshape(-1) > 0.5
+    y = (np.asarray(labels).reshape(-1) > 0.5).astype(np.float64)
     p = np.asarray(predictions, dtype=np.float64).reshape(-1)
     n_pos = int(y.sum())
     both = 0 < n_pos < len(y)
     return {
-        "auprc": float(average_precision_score(y, p)) if both else math.nan,
-        "auroc": float(roc_auc_score(y, p)) if both else math.nan,
+        "auprc": average_precision(y, p) if both else math.nan,
+        "auroc": roc_auc(y, p) if both else math.nan,
         "n_positive": n_pos,
         "n_total": int(len(y)),
     }

@@ -66,6 +66,23 @@ def test_cage_dropout_default_follows_the_paper():
     assert "dna_dropout" not in names(models.cage_dna(3, input_dropout=0.0))
 
 
+def test_input_dropout_drops_whole_positions_of_the_one_hot():
+    layer = models.jund_dna(3, input_dropout=0.25).get_layer("dna_dropout")
+    keras.utils.set_random_seed(3)
+    x = _one_hot_batch(64, 200, 3)
+    out = np.asarray(layer(x, training=True))
+    kept = out.sum(axis=-1)  # per position: 0 (dropped) or 1 / (1 - rate) (kept)
+    assert (np.isclose(kept, 0.0) | np.isclose(kept, 1 / 0.75)).all()
+    # the kept positions are the input scaled, and about a quarter are dropped, as element-wise dropout
+    # would drop the single non-zero entry of a one-hot row
+    assert np.allclose(out[kept > 0], x[kept > 0] / 0.75)
+    assert (kept == 0).mean() == pytest.approx(0.25, abs=0.02)
+    assert np.array_equal(np.asarray(layer(x, training=False)), x)
+    # one draw per position, not per channel (4**order times fewer): a dense row is dropped as a whole
+    dense = np.asarray(layer(np.ones((8, 50, 64), np.float32), training=True))
+    assert (dense.min(axis=-1) == dense.max(axis=-1)).all()
+
+
 def test_codes_input_gives_the_same_predictions_as_one_hot():
     keras.utils.set_random_seed(1)
     hot_model = models.jund_dna(2, window=200)

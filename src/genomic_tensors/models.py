@@ -95,9 +95,15 @@ def dna_conv(
 
 
 def _input_dropout(x: keras.KerasTensor, rate: float, name: str) -> keras.KerasTensor:
+    """Dropout on a DNA one-hot with one mask value per k-mer position (``noise_shape=(None, None, 1)``).
+
+    A one-hot row has a single non-zero entry, so dropping whole rows has the same distribution as the
+    paper's element-wise dropout, from ``4**order`` times fewer random draws: element-wise dropout made an
+    order-3 JunD model train 1.7x slower per epoch than without dropout.
+    """
     if not 0.0 <= rate < 1.0:
         raise ValueError(f"input_dropout must be in [0, 1); got {rate}")
-    return layers.Dropout(rate, name=name)(x) if rate > 0 else x
+    return layers.Dropout(rate, noise_shape=(None, None, 1), name=name)(x) if rate > 0 else x
 
 
 def _small_dna_hidden(

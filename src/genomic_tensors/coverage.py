@@ -416,6 +416,22 @@ def _orient(values: np.ndarray, minus: np.ndarray) -> np.ndarray:
     return values
 
 
+def _stack_conditions(
+    layout: Any, blocks: Iterator[np.ndarray], n_conditions: int, strand_aware: bool
+) -> np.ndarray:
+    """One float32 ``(..., n_conditions)`` array from per-condition blocks ``(n_windows, bins,
+    strands)``, each oriented first (minus-strand windows reversed) when ``strand_aware``."""
+    minus = layout.regions["strand"].to_numpy() == "-"
+    values = None
+    for c, block in enumerate(blocks):
+        if strand_aware:
+            _orient(block, minus)
+        if values is None:
+            values = np.zeros((*block.shape, n_conditions), np.float32)
+        values[..., c] = block
+    return values
+
+
 # ----------------------------------------------------------------------------------------------
 # Cover
 # ----------------------------------------------------------------------------------------------
@@ -607,20 +623,18 @@ class Cover(GenomicDataset):
         def build() -> Cover:
             layout = _layout(roi, binsize, stepsize, flank, resolution)
             n_strands = 2 if stranded else 1
-            values = None
-            for c, path in enumerate(paths):
-                sizes = _bam_chrom_sizes(path)
-                check_chromosomes(layout.regions["chrom"], sizes, source=str(path))
-                kernel = _bam_kernel(
-                    path, stranded=stranded, collapse=collapse, min_mapq=min_mapq,
-                    keep_duplicates=keep_duplicates, paired_end=paired_end,
-                )  # fmt: skip
-                block = _per_window_values(layout, kernel, n_strands)
-                if strand_aware:
-                    _orient(block, layout.regions["strand"].to_numpy() == "-")
-                if values is None:
-                    values = np.zeros((*block.shape, len(paths)), np.float32)
-                values[..., c] = block
+
+            def blocks() -> Iterator[np.ndarray]:
+                for path in paths:
+                    sizes = _bam_chrom_sizes(path)
+                    check_chromosomes(layout.regions["chrom"], sizes, source=str(path))
+                    kernel = _bam_kernel(
+                        path, stranded=stranded, collapse=collapse, min_mapq=min_mapq,
+                        keep_duplicates=keep_duplicates, paired_end=paired_end,
+                    )  # fmt: skip
+                    yield _per_window_values(layout, kernel, n_strands)
+
+            values = _stack_conditions(layout, blocks(), len(paths), strand_aware)
             return cls._finish(
                 values, layout, flank=flank, conditions=names, strand_aware=strand_aware,
                 storage=storage, normalizer=norm_obj,
@@ -682,24 +696,22 @@ class Cover(GenomicDataset):
 
         def build() -> Cover:
             layout = _layout(roi, binsize, stepsize, flank, resolution)
-            values = None
-            for c, path in enumerate(paths):
-                handle = pyBigWig.open(str(path))
-                if handle is None or not handle.isBigWig():
-                    raise ValueError(f"{path} is not a bigWig file")
-                try:
-                    sizes = dict(handle.chroms())
-                    check_chromosomes(layout.regions["chrom"], sizes, source=str(path))
 
-                    kernel = _bigwig_kernel(handle, sizes, collapse, nan_value)
-                    block = _per_window_values(layout, kernel, 1)
-                finally:
-                    handle.close()
-                if strand_aware:
-                    _orient(block, layout.regions["strand"].to_numpy() == "-")
-                if values is None:
-                    values = np.zeros((*block.shape, len(paths)), np.float32)
-                values[..., c] = block
+            def blocks() -> Iterator[np.ndarray]:
+                for path in paths:
+                    handle = pyBigWig.open(str(path))
+                    if handle is None or not handle.isBigWig():
+                        raise ValueError(f"{path} is not a bigWig file")
+                    try:
+                        sizes = dict(handle.chroms())
+                        check_chromosomes(layout.regions["chrom"], sizes, source=str(path))
+                        kernel = _bigwig_kernel(handle, sizes, collapse, nan_value)
+                        block = _per_window_values(layout, kernel, 1)
+                    finally:
+                        handle.close()
+                    yield block
+
+            values = _stack_conditions(layout, blocks(), len(paths), strand_aware)
             return cls._finish(
                 values, layout, flank=flank, conditions=names, strand_aware=strand_aware,
                 storage=storage, normalizer=norm_obj,

@@ -29,11 +29,14 @@ from genomic_tensors.sequence import Bioseq
 # ----------------------------------------------------------------------------------------------
 # Bioseq
 # ----------------------------------------------------------------------------------------------
-def _write_random_fasta(folder: Path, length: int, seed: int = 0) -> Path:
-    """One chromosome of uniform random ACGT (1% N), as FASTA + .fai."""
+def write_random_fasta(
+    folder: Path, length: int, seed: int = 0, n_fraction: float = 0.01
+) -> Path:
+    """One chromosome ``chrS`` of uniform random ACGT with ``n_fraction`` N, as ``synthetic.fa`` + .fai."""
     rng = np.random.default_rng(seed)
     letters = np.frombuffer(b"ACGTN", dtype=np.uint8)
-    codes = rng.choice(5, size=length, p=[0.2475, 0.2475, 0.2475, 0.2475, 0.01])
+    acgt = (1.0 - n_fraction) / 4
+    codes = rng.choice(5, size=length, p=[acgt, acgt, acgt, acgt, n_fraction])
     seq = letters[codes].tobytes()
     path = folder / "synthetic.fa"
     with open(path, "wb") as handle:
@@ -71,7 +74,7 @@ def bench_bioseq(mbp: float = 50.0, window: int = 500, batch: int = 128) -> None
     the build and bytes per base held by the object."""
     length = int(mbp * 1e6)
     with tempfile.TemporaryDirectory() as tmp:
-        fasta = _write_random_fasta(Path(tmp), length)
+        fasta = write_random_fasta(Path(tmp), length)
         roi = pd.DataFrame({"chrom": ["chrS"], "start": [0], "end": [length], "strand": ["+"]})
         sequence = pysam.FastaFile(str(fasta)).fetch("chrS")
         print(

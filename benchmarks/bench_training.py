@@ -35,8 +35,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import pysam  # noqa: E402
 
+from bench_data import write_random_fasta  # noqa: E402  (this folder is on sys.path)
 from genomic_tensors import models  # noqa: E402
 from genomic_tensors.training import BatchStream, paper_optimizer, seed_everything  # noqa: E402
 
@@ -45,18 +45,6 @@ WINDOW, ORDER, CORE = 2000, 3, 200
 
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
-
-
-def _random_fasta(folder: Path, length: int, seed: int = 0) -> Path:
-    rng = np.random.default_rng(seed)
-    seq = np.frombuffer(b"ACGT", dtype=np.uint8)[rng.integers(0, 4, size=length)].tobytes()
-    path = folder / "genome.fa"
-    with open(path, "wb") as handle:
-        handle.write(b">chrS\n")
-        for i in range(0, length, 60):
-            handle.write(seq[i : i + 60] + b"\n")
-    pysam.faidx(str(path))
-    return path
 
 
 def _pipeline_rate(stream: BatchStream, passes: int = 2) -> float:
@@ -108,7 +96,7 @@ def main() -> None:
     n = args.windows
     with tempfile.TemporaryDirectory() as tmp:
         length = n * CORE + 2 * WINDOW
-        fasta = _random_fasta(Path(tmp), length)
+        fasta = write_random_fasta(Path(tmp), length, n_fraction=0.0)
         roi = pd.DataFrame({"chrom": ["chrS"], "start": [WINDOW], "end": [WINDOW + n * CORE], "strand": ["+"]})
         t0 = time.perf_counter()
         seq = Bioseq.from_fasta(fasta, roi, binsize=CORE, flank=(WINDOW - CORE) // 2, order=ORDER)

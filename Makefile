@@ -1,13 +1,19 @@
 # Two commands do all of the set-up on a fresh Debian machine with Python 3.11:
 #   make demo   environment + the whole workflow on the synthetic demo world (config/demo.yaml)
 #   make test   environment + the whole test suite
+#   make setup GPU=1   the environment with the CUDA build of TensorFlow (a workstation with an NVIDIA GPU)
 # Both are idempotent: a second run skips what is already installed.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
 CORES ?= $(shell nproc 2>/dev/null || echo 2)
+# GPU=1 (a workstation with an NVIDIA GPU and its driver): the CUDA build of TensorFlow, the pyproject extra
+# `gpu`, instead of tensorflow-cpu (extra `cpu`: the demo, the tests, CI). Only one of them is installed.
+GPU ?= 0
+TF_EXTRA := $(if $(filter 1 yes true,$(GPU)),gpu,cpu)
+TF_OTHER := $(if $(filter gpu,$(TF_EXTRA)),tensorflow-cpu,tensorflow)
+STAMP := $(VENV)/.installed-$(TF_EXTRA)
 SNAKEMAKE := $(BIN)/snakemake
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONUNBUFFERED := 1
@@ -23,10 +29,15 @@ $(BIN)/python:
 	  { echo "Python >= 3.11 is needed (found $$($(PYTHON) --version)); set PYTHON=python3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-# Re-installs only when the pins in pyproject.toml change.
+# Re-installs only when the pins in pyproject.toml or the TensorFlow build (GPU=) change. The other build is
+# removed first: tensorflow-cpu and tensorflow both provide the `tensorflow` module.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@if $(BIN)/python -m pip show --quiet $(TF_OTHER) >/dev/null 2>&1; then \
+	  echo "Removing $(TF_OTHER) (switching to the $(TF_EXTRA) build of TensorFlow)"; \
+	  $(BIN)/python -m pip uninstall --quiet --yes $(TF_OTHER); fi
+	$(BIN)/python -m pip install --quiet -e ".[dev,$(TF_EXTRA)]"
+	rm -f $(VENV)/.installed-*
 	touch $@
 
 # bedtools (for pybedtools), samtools and bgzip/tabix: Debian packages.

@@ -14,7 +14,10 @@ import tensorflow as tf
 tf.config.threading.set_intra_op_parallelism_threads(snakemake.threads)
 tf.config.threading.set_inter_op_parallelism_threads(snakemake.threads)
 
+from genomic_tensors import devices
 from genomic_tensors.cases.cage import train_fold
+
+options = devices.prepare(devices.ComputeSettings.from_config(snakemake.params.compute))
 
 train_fold(
     snakemake.input.signals,
@@ -30,4 +33,5 @@ train_fold(
     seed=snakemake.params.seed,
     batchnorm_momentum=snakemake.params.batchnorm_momentum,
     outdir=Path(snakemake.output[0]).parent,
+    options=options,
 )

@@ -6,10 +6,12 @@ sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
 
 import logging
 
+from genomic_tensors import devices
 from genomic_tensors.cases.deepsea import RunSpec, evaluate_run
 
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
 p = snakemake.params  # noqa: F821
+devices.prepare(devices.ComputeSettings.from_config(p.compute))
 inp = snakemake.input  # noqa: F821
 rows = evaluate_run(
     RunSpec(p.model, p.window, p.order, p.strands),

@@ -8,9 +8,11 @@ logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %
 
 import numpy as np  # noqa: E402
 
+from genomic_tensors import devices  # noqa: E402
 from genomic_tensors.cases import jund  # noqa: E402
 
 sm = snakemake  # noqa: F821
+devices.prepare(devices.ComputeSettings.from_config(sm.params.compute))
 tracks = jund.locus_tracks(
     sm.input.locus,
     list(sm.input.models),

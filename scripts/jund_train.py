@@ -6,9 +6,11 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+from genomic_tensors import devices  # noqa: E402
 from genomic_tensors.cases import jund  # noqa: E402
 
 sm = snakemake  # noqa: F821
+options = devices.prepare(devices.ComputeSettings.from_config(sm.params.compute))
 setting = jund.Setting.from_params(sm.params.family, sm.params.setting)
 logging.info("training %s, replicate %d", setting.label, sm.params.replicate)
 model, history, metrics, predictions = sm.output
@@ -29,4 +31,5 @@ jund.train_and_evaluate(
     history_path=history,
     metrics_path=metrics,
     predictions_path=predictions,
+    options=options,
 )

@@ -162,3 +162,19 @@ def test_save_load_round_trip(name, tmp_path):
     assert before.shape == (3, model.output.shape[-1])
     np.testing.assert_allclose(after, before, rtol=1e-5, atol=1e-6)
     assert loaded.count_params() == model.count_params()
+
+
+# ------------------------------------------------------------------------------ mixed precision
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+@pytest.mark.parametrize("name", sorted(SMALL))
+def test_output_layer_stays_float32_under_mixed_precision(name, policy):
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(policy)
+    try:
+        model = SMALL[name]()
+    finally:
+        keras.config.set_dtype_policy(previous)
+    assert model.get_layer("output").dtype_policy.name == "float32"
+    assert model.output.dtype == "float32"
+    hidden = [layer for layer in model.layers if layer.name != "output" and layer.weights]
+    assert hidden and all(layer.dtype_policy.name == policy for layer in hidden)

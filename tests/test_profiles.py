@@ -27,13 +27,46 @@ def test_slurm_profile_targets_existing_rules_and_the_gpu_partition():
     assert training <= set(profile["set-resources"]), "every training rule gets the GPU partition"
 
 
-def test_training_rules_declare_gpu_memory_and_runtime():
+def rule_bodies() -> dict[str, str]:
+    bodies = {}
     for smk in (REPO / "workflow" / "rules").glob("*.smk"):
         blocks = re.split(r"^\s*rule (\w+):", smk.read_text(), flags=re.M)
-        for name, body in zip(blocks[1::2], blocks[2::2]):
-            if "_train" in name:
-                for resource in ("gpu=", "mem_mb=", "runtime="):
-                    assert resource in body, f"{smk.name}: rule {name} lacks {resource}"
+        bodies.update(zip(blocks[1::2], blocks[2::2]))
+    return bodies
+
+
+def gpu_rules() -> set[str]:
+    """Rules that run in the TensorFlow environment chosen by training.gpus (train, evaluate, attribute)."""
+    return {name for name, body in rule_bodies().items() if re.search(r"conda:\s*\n\s*TRAIN_ENV", body)}
+
+
+def test_gpu_rules_are_the_ones_that_train_or_predict():
+    assert {"jund_train_dna", "jund_train_dnase", "jund_train_combined", "deepsea_train",
+            "deepsea_evaluate", "cage_train", "jund_attribution"} <= gpu_rules()
+
+
+def test_gpu_rules_declare_gpu_memory_and_runtime_and_pass_the_compute_settings():
+    bodies = rule_bodies()
+    for name in gpu_rules() | {n for n in bodies if "_train" in n}:
+        for resource in ("gpu=", "mem_mb=", "runtime=", "compute=COMPUTE"):
+            assert resource in bodies[name], f"rule {name} lacks {resource}"
+
+
+def test_gpu_rules_get_the_gpu_partition():
+    profile = yaml.safe_load((REPO / "profiles" / "slurm" / "config.yaml").read_text())
+    for name in gpu_rules():
+        assert profile["set-resources"][name]["slurm_partition"] == "GPU_PARTITION", name
+
+
+def test_heavy_rules_ask_for_more_memory_and_time_on_a_retry():
+    bodies = rule_bodies()
+    for name in gpu_rules() | {"deepsea_labels", "deepsea_sequence", "cage_signals", "jund_dnase_counts"}:
+        for resource in ("mem_mb", "runtime"):
+            assert re.search(rf"{resource}=lambda wc, attempt: scaled\(\d+, attempt\)", bodies[name]), (
+                f"rule {name}: {resource} does not grow with the attempt"
+            )
+    profile = yaml.safe_load((REPO / "profiles" / "slurm" / "config.yaml").read_text())
+    assert profile["retries"] >= 1
 
 
 def test_local_profile_serialises_gpu_jobs():

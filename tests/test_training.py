@@ -230,3 +230,66 @@ def test_seed_everything_is_reproducible():
     a = np.random.random(3)
     training.seed_everything(11)
     np.testing.assert_array_equal(a, np.random.random(3))
+
+
+# ----------------------------------------------------------------- precision, XLA, determinism
+def _codes_data(n: int = 64, positions: int = 199, outputs: int = 5, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-1, 16, size=(n, positions)).astype(np.int32)
+    y = (rng.random((n, outputs)) < 0.3).astype(np.float32)
+    return x, y
+
+
+SPEED_MODELS = {
+    "danq": functools.partial(models.danq, 200, 2, n_outputs=5, filters=8, lstm_units=4, dense_units=8,
+                              input_codes=True),
+    "deepsea": functools.partial(models.deepsea, 200, 2, n_outputs=5, filters=(8, 8, 8), dense_units=8,
+                                 input_codes=True),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("jit_compile", [False, True], ids=["eager-graph", "xla"])
+@pytest.mark.parametrize("precision", ["float32", "mixed_float16", "mixed_bfloat16"])
+@pytest.mark.parametrize("name", sorted(SPEED_MODELS))
+def test_precision_and_xla_build_train_save_and_load_on_the_cpu(name, precision, jit_compile, tmp_path):
+    x, y = _codes_data()
+    result = fit(
+        SPEED_MODELS[name], (x, y), epochs=1, batch_size=32, seed=3, outdir=tmp_path,
+        precision=precision, jit_compile=jit_compile, deterministic=not jit_compile,
+    )  # fmt: skip
+    model = result.model
+    assert model.dtype_policy.name == precision
+    assert model.jit_compile is jit_compile
+    if precision == "mixed_float16":
+        assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+        assert isinstance(model.optimizer.inner_optimizer, ClippedAdam)
+    assert np.isfinite(result.history["loss"]).all()
+    assert keras.config.dtype_policy().name == "float32", "fit must restore the global policy"
+    loaded = load_model(tmp_path / "model.keras")
+    assert loaded.get_layer("output").dtype_policy.name == "float32"
+    pred = loaded.predict_on_batch(x[:8])
+    assert pred.dtype == np.float32 and pred.shape == (8, 5)
+    # The same weights; XLA and 16-bit arithmetic may round differently from the loaded model's graph.
+    tolerance = 1e-5 if precision == "float32" else 2e-2
+    np.testing.assert_allclose(pred, model.predict_on_batch(x[:8]), rtol=tolerance, atol=tolerance)
+
+
+def test_xla_is_refused_by_keras_while_op_determinism_is_on(tmp_path):
+    x, y = _codes_data()
+    result = fit(SPEED_MODELS["deepsea"], (x, y), epochs=1, batch_size=32, jit_compile=True,
+                 deterministic=True)
+    assert result.model.jit_compile is False
+
+
+def test_mixed_precision_needs_a_factory():
+    with pytest.raises(ValueError, match="pass a factory to build it under mixed_bfloat16"):
+        training.build_model(_toy_model(), "mixed_bfloat16")
+    with pytest.raises(ValueError, match="precision must be one of float32"):
+        training.build_model(_toy_model, "float16")
+
+
+def test_the_batch_queue_grows_with_the_workers():
+    x, y = _toy_data()
+    assert BatchStream(x, y, workers=1).max_queue_size == 10
+    assert BatchStream(x, y, workers=8).max_queue_size == 32
+    assert BatchStream(x, y, workers=8, max_queue_size=5).max_queue_size == 5

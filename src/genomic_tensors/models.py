@@ -16,7 +16,9 @@ Input names (fixed)
     one scalar chromatin signal each, ``(batch, 1, 1, 1)`` (a Cover with one bin, strand and condition);
     names and shape are parameters of :func:`cage_chromatin`.
 
-The single output layer of every model is named ``"output"``.
+The single output layer of every model is named ``"output"`` and computes in float32 also under a mixed
+precision policy (``keras.config.set_dtype_policy("mixed_float16")``), so that the sigmoid and the loss
+keep their range.
 """
 
 from __future__ import annotations
@@ -160,7 +162,7 @@ def jund_dna(
         kernel_size2=kernel_size2,
     )
     inp, hidden = _jund_dna_branch(order, input_dropout, window, strands, input_codes, widths)
-    out = layers.Dense(1, activation="sigmoid", name="output")(hidden)
+    out = layers.Dense(1, activation="sigmoid", dtype="float32", name="output")(hidden)
     return keras.Model(inp, out, name=name or f"jund_dna_order{order}")
 
 
@@ -202,7 +204,7 @@ def jund_dnase(
     inp, hidden = _jund_dnase_branch(
         bins, strands, conditions, filters, kernel_size, pool_size, filters2, kernel_size2
     )
-    out = layers.Dense(1, activation="sigmoid", name="output")(hidden)
+    out = layers.Dense(1, activation="sigmoid", dtype="float32", name="output")(hidden)
     return keras.Model(inp, out, name=name)
 
 
@@ -226,7 +228,7 @@ def jund_combined(
     dna_in, dna_hidden = _jund_dna_branch(order, input_dropout, window, strands, input_codes, widths)
     dnase_in, dnase_hidden = _jund_dnase_branch(dnase_bins, dnase_strands, dnase_conditions, 10, 5, 2, 5, 3)
     x = layers.Concatenate(name="hidden")([dna_hidden, dnase_hidden])
-    out = layers.Dense(1, activation="sigmoid", name="output")(x)
+    out = layers.Dense(1, activation="sigmoid", dtype="float32", name="output")(x)
     return keras.Model({"dna": dna_in, "dnase": dnase_in}, out, name=name or f"jund_combined_order{order}")
 
 
@@ -264,7 +266,7 @@ def deepsea(
     x = layers.Dropout(dropout[2], name="dropout3")(x)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(dense_units, activation="relu", name="dense")(x)
-    out = layers.Dense(n_outputs, activation="sigmoid", name="output")(x)
+    out = layers.Dense(n_outputs, activation="sigmoid", dtype="float32", name="output")(x)
     return keras.Model(inp, out, name=name or f"deepsea_w{window}_order{order}_{strands}")
 
 
@@ -298,7 +300,7 @@ def danq(
     x = layers.Dropout(dropout[1], name="dropout2")(x)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(dense_units, activation="relu", name="dense")(x)
-    out = layers.Dense(n_outputs, activation="sigmoid", name="output")(x)
+    out = layers.Dense(n_outputs, activation="sigmoid", dtype="float32", name="output")(x)
     return keras.Model(inp, out, name=name or f"danq_w{window}_order{order}_{strands}")
 
 
@@ -335,7 +337,7 @@ def cage_dna(
     inp, x = dna_input(length, order, input_codes=input_codes)
     x = _input_dropout(x, _cage_dropout(order, input_dropout), "dna_dropout")
     hidden = _small_dna_hidden(x, strands=strands, prefix="dna", **widths)
-    out = layers.Dense(1, name="output")(hidden)
+    out = layers.Dense(1, dtype="float32", name="output")(hidden)
     return keras.Model(inp, out, name=name or f"cage_dna_order{order}")
 
 
@@ -361,7 +363,7 @@ def cage_chromatin(
     paper's two signals (DNase and H3K4me3, each log(x+1) then z-scored by the data step).
     """
     inputs, hidden = _cage_chromatin_branch(signals, signal_shape)
-    out = layers.Dense(1, name="output")(hidden)
+    out = layers.Dense(1, dtype="float32", name="output")(hidden)
     return keras.Model(inputs, out, name=name)
 
 
@@ -390,5 +392,5 @@ def cage_combined(
     if "dna" in chrom_inputs:
         raise ValueError("a chromatin signal cannot be named 'dna'")
     x = layers.Concatenate(name="hidden")([dna_hidden, chrom_hidden])
-    out = layers.Dense(1, name="output")(x)
+    out = layers.Dense(1, dtype="float32", name="output")(x)
     return keras.Model({"dna": inp, **chrom_inputs}, out, name=name or f"cage_combined_order{order}")

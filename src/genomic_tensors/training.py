@@ -22,12 +22,14 @@ import keras
 import numpy as np
 import pandas as pd
 
+from genomic_tensors.devices import PRECISIONS, set_op_determinism
 from genomic_tensors.layers import ClippedAdam  # also registers the custom layers for load_model
 
 __all__ = [
     "BatchStream",
     "ClippedAdam",
     "FitResult",
+    "build_model",
     "fit",
     "load_model",
     "paper_optimizer",
@@ -47,13 +49,11 @@ def seed_everything(seed: int, *, deterministic: bool = True) -> None:
 
     Call it before building a model: Keras draws initial weights and dropout seeds at construction.
     ``deterministic=True`` turns on TensorFlow's op determinism for the rest of the process (same seed and
-    data give the same numbers on the CPU; some GPU ops become slower or unavailable).
+    data give the same numbers on the CPU; some GPU ops become slower or unavailable, and Keras then
+    compiles without XLA); ``False`` turns it off.
     """
     keras.utils.set_random_seed(int(seed))
-    if deterministic and keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        tf.config.experimental.enable_op_determinism()
+    set_op_determinism(bool(deterministic))
 
 
 # ---------------------------------------------------------------------------------------- optimizer
@@ -109,8 +109,9 @@ class BatchStream(keras.utils.PyDataset):
         Indices are sorted within each batch (friendlier to HDF5 and memory-mapped reads).
     seed : int
     workers, use_multiprocessing, max_queue_size
-        As in ``keras.utils.PyDataset`` (threads fetch batches ahead; ``workers=1`` fetches in
-        TensorFlow's prefetch thread).
+        As in ``keras.utils.PyDataset``: ``workers > 1`` threads fetch batches ahead into a queue of
+        ``max_queue_size`` batches (default: 4 per worker, at least 10, so that a fast GPU finds batches
+        waiting); ``workers=1`` fetches in TensorFlow's prefetch thread (``tf.data`` autotuned prefetch).
 
     Item ``i`` is ``(x_batch,)`` or ``(x_batch, y_batch)``, numpy arrays with the datasets' dtypes.
     """
@@ -126,8 +127,10 @@ class BatchStream(keras.utils.PyDataset):
         flatten_targets: bool = False,
         workers: int = 1,
         use_multiprocessing: bool = False,
-        max_queue_size: int = 10,
+        max_queue_size: int | None = None,
     ) -> None:
+        if max_queue_size is None:
+            max_queue_size = max(10, 4 * int(workers))
         super().__init__(
             workers=workers, use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size
         )
@@ -289,6 +292,43 @@ def predict(model: keras.Model, inputs: Inputs, *, batch_size: int = 256) -> np.
     return np.concatenate(parts, axis=0)
 
 
+def build_model(model: keras.Model | Callable[[], keras.Model], precision: str = "float32") -> keras.Model:
+    """Call a model factory under the dtype policy ``precision``; a ready model is returned as it is.
+
+    Parameters
+    ----------
+    model : keras.Model or callable returning one
+    precision : str
+        ``"float32"``, ``"mixed_float16"`` or ``"mixed_bfloat16"``. Mixed precision needs a factory (a
+        built model keeps the policy it was built under). The global policy is restored afterwards.
+
+    Returns
+    -------
+    keras.Model
+        Built under ``precision``; an output that is not float32 under mixed precision is logged as a
+        warning (a sigmoid in 16 bits saturates early).
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
+    if isinstance(model, keras.Model):
+        if model.dtype_policy.name != precision:
+            raise ValueError(
+                f"model {model.name} was built under dtype policy {model.dtype_policy.name}; pass a factory "
+                f"to build it under {precision}"
+            )
+        return model
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(precision)
+    try:
+        built = model()
+    finally:
+        keras.config.set_dtype_policy(previous)
+    for out in built.outputs:
+        if precision != "float32" and out.dtype != "float32":
+            log.warning("output %s of %s computes in %s, not float32", out.name, built.name, out.dtype)
+    return built
+
+
 def _resolve(explicit: str | Path | None, outdir: Path | None, name: str) -> Path | None:
     if explicit is not None:
         return Path(explicit)
@@ -316,6 +356,8 @@ def fit(
     callbacks: Sequence[keras.callbacks.Callback] = (),
     workers: int = 1,
     deterministic: bool = True,
+    precision: str = "float32",
+    jit_compile: bool | str = "auto",
     verbose: int = 0,
 ) -> FitResult:
     """Train a model with the paper's recipe and write its outputs.
@@ -348,7 +390,15 @@ def fit(
     workers : int
         Threads fetching training batches ahead (see :class:`BatchStream`).
     deterministic : bool
-        Enable TensorFlow op determinism (see :func:`seed_everything`).
+        TensorFlow op determinism on or off (see :func:`seed_everything`).
+    precision : str
+        ``"float32"``, ``"mixed_float16"`` or ``"mixed_bfloat16"``: the Keras dtype policy the model is
+        built under (needs a factory for ``model``). Layers compute in 16 bits and keep float32 weights;
+        the package's architectures keep their output layers in float32; ``mixed_float16`` trains with
+        loss scaling. The global policy is restored afterwards.
+    jit_compile : bool or "auto"
+        XLA compilation of the training step (``model.compile``); ``"auto"`` is Keras' choice (off on the
+        CPU, on on a GPU unless a layer or op determinism rules it out). The effective value is logged.
 
     Returns
     -------
@@ -384,8 +434,7 @@ def fit(
             package_logger.setLevel(logging.INFO)
     try:
         seed_everything(seed, deterministic=deterministic)
-        if not isinstance(model, keras.Model):
-            model = model()
+        model = build_model(model, precision)
         flatten = len(model.outputs) == 1 and len(model.outputs[0].shape) == 2
         train_stream = BatchStream(
             train[0], train[1], batch_size=batch_size, shuffle=shuffle, seed=seed,
@@ -407,6 +456,12 @@ def fit(
             optimizer=optimizer if optimizer is not None else paper_optimizer(),
             loss=loss,
             metrics=list(metrics) if metrics else None,
+            jit_compile=jit_compile,
+        )
+        log.info(
+            "precision %s, XLA compilation %s (asked: %s), op determinism %s",
+            model.dtype_policy.name, "on" if model.jit_compile else "off", jit_compile,
+            "on" if deterministic else "off",
         )
         stopper = keras.callbacks.EarlyStopping(
             monitor=monitor, patience=int(patience), restore_best_weights=True, mode="min"

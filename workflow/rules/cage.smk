@@ -41,11 +41,11 @@ if "cage" in config:
         benchmark:
             "results/benchmarks/cage/signals.tsv"
         conda:
-            "../../envs/train.yaml"
+            "../../envs/data.yaml"
         resources:
             # One pass over each BAM per chromosome; ~20k promoters on hg38.
-            mem_mb=8000,
-            runtime=60,
+            mem_mb=lambda wc, attempt: scaled(8000, attempt),
+            runtime=lambda wc, attempt: scaled(60, attempt),
         params:
             flanks=CAGE_CFG["flanks"],
         script:
@@ -71,14 +71,15 @@ if "cage" in config:
         benchmark:
             "results/benchmarks/cage/models/{cage_run}/{cage_fold}.tsv"
         conda:
-            "../../envs/train.yaml"
+            TRAIN_ENV
         threads: config["training"]["threads"]
         resources:
             # ~20k promoters x 901 bp; at most 100 epochs of a model with a few thousand parameters.
-            mem_mb=8000,
-            runtime=120,
+            mem_mb=lambda wc, attempt: scaled(8000, attempt),
+            runtime=lambda wc, attempt: scaled(120, attempt),
             gpu=config["training"]["gpus"],
         params:
+            compute=COMPUTE,
             seed=lambda wc: run_seed(config["seed"], wc.cage_run, wc.cage_fold),
             test=CAGE_CFG["test"],
             dna_flank=CAGE_CFG["flanks"]["dna"],

@@ -17,6 +17,26 @@ validate(config, "../schemas/config.schema.yaml")
 SCRIPTS = Path(workflow.basedir).parent / "scripts"
 
 
+# Rules that train or predict run in the CUDA TensorFlow environment whenever the config asks for GPUs,
+# in the CPU build's otherwise (paths relative to the rules files, as in `conda:` directives).
+TRAIN_ENV = (
+    "../../envs/train-gpu.yaml"
+    if config["training"]["gpus"] > 0
+    else "../../envs/train.yaml"
+)
+# What every training or prediction job checks and sets up first (genomic_tensors.devices.prepare).
+COMPUTE = {
+    key: config["training"][key]
+    for key in ("gpus", "allow_cpu", "precision", "jit_compile", "deterministic")
+}
+
+
+def scaled(base, attempt, factor=2):
+    """A resource that grows with the attempt (``base``, then ``factor`` times more on each retry), so that a
+    job killed for running out of memory or time can succeed when the profile retries it."""
+    return int(base * factor ** (attempt - 1))
+
+
 def script_path(name):
     """Path of a rule script in scripts/, relative to this rules file as Snakemake expects."""
     return f"../../scripts/{name}"

@@ -40,8 +40,8 @@ if "deepsea" in config:
             "../../envs/data.yaml"
         resources:
             # 919 peak files over 2.6 million bins: sparse labels (a few % positive) and one peak file at a time.
-            mem_mb=16000,
-            runtime=240,
+            mem_mb=lambda wc, attempt: scaled(16000, attempt),
+            runtime=lambda wc, attempt: scaled(240, attempt),
         params:
             splits=DEEPSEA_SPLITS,
             min_overlap=config["deepsea"]["regions"]["min_overlap"],
@@ -61,8 +61,8 @@ if "deepsea" in config:
         resources:
             # One byte per base of the spans the windows cover (hg19 training split at 2000 bp: ~1 GB) plus
             # the largest chromosome's codes while it is read.
-            mem_mb=8000,
-            runtime=60,
+            mem_mb=lambda wc, attempt: scaled(8000, attempt),
+            runtime=lambda wc, attempt: scaled(60, attempt),
         params:
             window=lambda wc: int(wc.ds_window),
             order=lambda wc: int(wc.ds_order),
@@ -84,16 +84,17 @@ if "deepsea" in config:
         benchmark:
             f"results/benchmarks/deepsea/train/{DEEPSEA_RUN}.tsv"
         conda:
-            "../../envs/train.yaml"
+            TRAIN_ENV
         threads: config["training"]["threads"]
         resources:
             # The paper's models have 25-108 million parameters; DanQ at 2000 bp, order 3 on 2.1 million
             # windows took about 1.5 h per epoch on a V100: 30 epochs fit in 72 h. Host memory holds the
             # sequence spans (~1 GB at 2000 bp) and the sparse labels, plus the prefetch queue.
-            mem_mb=48000,
-            runtime=4320,
+            mem_mb=lambda wc, attempt: scaled(48000, attempt),
+            runtime=lambda wc, attempt: scaled(4320, attempt),
             gpu=config["training"]["gpus"],
         params:
+            compute=COMPUTE,
             model=lambda wc: wc.ds_model,
             window=lambda wc: int(wc.ds_window),
             order=lambda wc: int(wc.ds_order),
@@ -120,14 +121,15 @@ if "deepsea" in config:
         benchmark:
             f"results/benchmarks/deepsea/evaluate/{DEEPSEA_RUN}.tsv"
         conda:
-            "../../envs/train.yaml"
+            TRAIN_ENV
         threads: config["training"]["threads"]
         resources:
             # Prediction of 227,512 test windows x 919 outputs (float32, ~0.8 GB) on one GPU.
-            mem_mb=16000,
-            runtime=240,
+            mem_mb=lambda wc, attempt: scaled(16000, attempt),
+            runtime=lambda wc, attempt: scaled(240, attempt),
             gpu=config["training"]["gpus"],
         params:
+            compute=COMPUTE,
             model=lambda wc: wc.ds_model,
             window=lambda wc: int(wc.ds_window),
             order=lambda wc: int(wc.ds_order),

@@ -35,8 +35,8 @@ if "jund" in config:
         conda:
             "../../envs/data.yaml"
         resources:
-            mem_mb=4000,
-            runtime=30,
+            mem_mb=lambda wc, attempt: scaled(4000, attempt),
+            runtime=lambda wc, attempt: scaled(30, attempt),
         params:
             binsize=JUND_CFG["roi"]["binsize"],
         script:
@@ -55,8 +55,8 @@ if "jund" in config:
             "../../envs/data.yaml"
         resources:
             # One byte per ROI base (codes, never one-hot), plus the FASTA index.
-            mem_mb=8000,
-            runtime=60,
+            mem_mb=lambda wc, attempt: scaled(8000, attempt),
+            runtime=lambda wc, attempt: scaled(60, attempt),
         params:
             binsize=JUND_CFG["roi"]["binsize"],
             flank=JUND_CFG["dna"]["flank"],
@@ -76,8 +76,8 @@ if "jund" in config:
             "../../envs/data.yaml"
         resources:
             # The real BAMs are 1.1 and 3.5 GB; each is read once per chromosome.
-            mem_mb=16000,
-            runtime=180,
+            mem_mb=lambda wc, attempt: scaled(16000, attempt),
+            runtime=lambda wc, attempt: scaled(180, attempt),
         params:
             replicates=list(JUND_CFG["dnase"]),
             binsize=JUND_CFG["roi"]["binsize"],
@@ -96,8 +96,8 @@ if "jund" in config:
         conda:
             "../../envs/data.yaml"
         resources:
-            mem_mb=8000,
-            runtime=30,
+            mem_mb=lambda wc, attempt: scaled(8000, attempt),
+            runtime=lambda wc, attempt: scaled(30, attempt),
         params:
             normalization="{jund_norm}",
         script:
@@ -120,14 +120,15 @@ if "jund" in config:
         benchmark:
             "results/benchmarks/jund/dna/order{jund_order}_dropout{jund_dropout}/rep{jund_rep}.tsv"
         conda:
-            "../../envs/train.yaml"
+            TRAIN_ENV
         threads: config["training"]["threads"]
         resources:
             # The real ROI holds ~1-2 M bins; at most 30 epochs of a ~7k-parameter model on one GPU.
-            mem_mb=16000,
-            runtime=240,
+            mem_mb=lambda wc, attempt: scaled(16000, attempt),
+            runtime=lambda wc, attempt: scaled(240, attempt),
             gpu=config["training"]["gpus"],
         params:
+            compute=COMPUTE,
             family="dna",
             setting=lambda wc: {
                 "order": int(wc.jund_order),
@@ -157,13 +158,14 @@ if "jund" in config:
         benchmark:
             "results/benchmarks/jund/dnase/{jund_norm}_{jund_augment}/rep{jund_rep}.tsv"
         conda:
-            "../../envs/train.yaml"
+            TRAIN_ENV
         threads: config["training"]["threads"]
         resources:
-            mem_mb=16000,
-            runtime=120,
+            mem_mb=lambda wc, attempt: scaled(16000, attempt),
+            runtime=lambda wc, attempt: scaled(120, attempt),
             gpu=config["training"]["gpus"],
         params:
+            compute=COMPUTE,
             family="dnase",
             setting=lambda wc: {
                 "normalization": wc.jund_norm,
@@ -194,14 +196,15 @@ if "jund" in config:
         benchmark:
             "results/benchmarks/jund/combined/rep{jund_rep}.tsv"
         conda:
-            "../../envs/train.yaml"
+            TRAIN_ENV
         threads: config["training"]["threads"]
         resources:
             # Up to 100 epochs over both inputs.
-            mem_mb=24000,
-            runtime=600,
+            mem_mb=lambda wc, attempt: scaled(24000, attempt),
+            runtime=lambda wc, attempt: scaled(600, attempt),
             gpu=config["training"]["gpus"],
         params:
+            compute=COMPUTE,
             family="combined",
             setting={
                 key: JUND_COMBINED[key]
@@ -285,11 +288,13 @@ if "jund" in config:
         benchmark:
             "results/benchmarks/jund/attribution.tsv"
         conda:
-            "../../envs/train.yaml"
+            TRAIN_ENV
         resources:
-            mem_mb=8000,
-            runtime=30,
+            mem_mb=lambda wc, attempt: scaled(8000, attempt),
+            runtime=lambda wc, attempt: scaled(30, attempt),
+            gpu=config["training"]["gpus"],
         params:
+            compute=COMPUTE,
             test=JUND_CFG["test"],
             # Integration steps of integrated gradients.
             steps=50,

@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import pandas as pd
 
+from genomic_tensors.devices import RunOptions
+
 if TYPE_CHECKING:  # pragma: no cover
     import matplotlib.axes
     import matplotlib.figure
@@ -367,6 +369,7 @@ def train_fold(
     dropout: float,
     outdir: str | Path,
     batchnorm_momentum: float = 0.99,
+    options: RunOptions | None = None,
 ) -> pd.DataFrame:
     """Train one (model, order, fold) and evaluate it on the test chromosomes.
 
@@ -382,6 +385,9 @@ def train_fold(
     (Keras' and the paper's 0.99). At 0.99 the statistics need a few hundred batches to settle, which a
     small training set (the demo world: ~10 batches per epoch) does not give before early stopping
     restores an untrained epoch; a smaller momentum is a demo knob, not the paper's choice.
+
+    ``options`` (from :func:`genomic_tensors.devices.prepare`) sets precision, XLA compilation and op
+    determinism.
     """
     from genomic_tensors import models, training
 
@@ -445,6 +451,7 @@ def train_fold(
         seed=seed,
         model_path=outdir / "model.keras",
         history_path=outdir / "history.tsv",
+        **(options or RunOptions()).fit_kwargs(),
     )
     model = result.model
     logger.info(

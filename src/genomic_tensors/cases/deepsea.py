@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from genomic_tensors.devices import RunOptions
 from genomic_tensors.regions import read_regions
 
 log = logging.getLogger("genomic_tensors")
@@ -561,12 +562,14 @@ def train_run(
     patience: int = 5,
     seed: int = 1,
     workers: int = 1,
+    options: RunOptions | None = None,
 ):
     """Train one run of the grid (the training rule): the paper's recipe on streamed codes and labels.
 
     ``sequences`` and ``labels`` map ``train`` and ``validation`` to the files written by
     :func:`write_sequence` and :func:`write_labels`. Writes ``model.keras``, ``history.tsv`` and
-    ``train.log`` under ``outdir``; returns the :class:`genomic_tensors.training.FitResult`.
+    ``train.log`` under ``outdir``; returns the :class:`genomic_tensors.training.FitResult`. ``options``
+    (from :func:`genomic_tensors.devices.prepare`) sets precision, XLA compilation and op determinism.
     """
     from functools import partial
 
@@ -598,6 +601,7 @@ def train_run(
         patience=patience,
         outdir=outdir,
         workers=workers,
+        **(options or RunOptions()).fit_kwargs(),
     )
 
 

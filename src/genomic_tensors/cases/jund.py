@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from genomic_tensors.devices import RunOptions
+
 __all__ = [
     "FAMILIES",
     "METRIC_COLUMNS",
@@ -364,8 +366,12 @@ def train_and_evaluate(
     metrics_path: str | Path,
     predictions_path: str | Path,
     threads: int | None = None,
+    options: RunOptions | None = None,
 ) -> pd.DataFrame:
     """Train one model of the grid, then score it on the validation and test chromosomes.
+
+    ``options`` (from :func:`genomic_tensors.devices.prepare`) sets precision, XLA compilation and op
+    determinism; the default is float32, Keras' XLA choice and determinism on.
 
     The training split gets the flip augmentation when ``setting.augment == "flip"`` (DNase and combined
     models: every input of a sample is shown from the same random strand per epoch, the DNA as its true
@@ -422,6 +428,7 @@ def train_and_evaluate(
         (single(inputs("validation")), y.validation),
         batch_size=batch_size, epochs=epochs, seed=run_seed, patience=patience,
         model_path=model_path, history_path=history_path,
+        **(options or RunOptions()).fit_kwargs(),
     )
     split_scores = {}
     for split in SPLITS:

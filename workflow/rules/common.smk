@@ -33,7 +33,8 @@ COMPUTE = {
 
 def scaled(base, attempt, factor=2):
     """A resource that grows with the attempt (``base``, then ``factor`` times more on each retry), so that a
-    job killed for running out of memory or time can succeed when the profile retries it."""
+    job killed for running out of memory or time can succeed when the profile retries it.
+    """
     return int(base * factor ** (attempt - 1))
 
 

@@ -6,6 +6,8 @@ import hashlib
 import json
 import logging
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import genomic_tensors
@@ -157,3 +159,28 @@ def test_progress_logs_without_terminal(caplog):
 
 def test_progress_bar_on_terminal(capsys):
     assert list(progress(iter(range(3)), total=3, desc="bins", tty=True)) == [0, 1, 2]
+
+
+def test_progress_without_terminal_prints_a_short_label_never_an_array(caplog):
+    groups = {"chr1": np.arange(500), "chr2": np.arange(3)}
+    with caplog.at_level(logging.INFO, logger="genomic_tensors"):
+        items = list(progress(groups.items(), desc="coverage", tty=False))
+        list(progress([np.zeros(1000)], desc="blocks", tty=False))
+        list(progress(["x" * 200], desc="long", tty=False))
+    assert [k for k, _ in items] == ["chr1", "chr2"]
+    lines = caplog.text.splitlines()
+    assert any(line.endswith("coverage: 1/2 chr1") for line in lines)
+    assert any(line.endswith("blocks: 1/1 ndarray") for line in lines)
+    assert all(len(line) < 200 and "[" not in line.split(": ", 1)[-1] for line in lines)
+
+
+def test_coverage_progress_log_has_one_short_line_per_chromosome(caplog, tmp_path):
+    from genomic_tensors import Cover
+
+    roi = pd.DataFrame({"chrom": ["c1", "c2"], "start": [0, 0], "end": [400, 400]})
+    bed = tmp_path / "peaks.bed"
+    bed.write_text("c1\t10\t50\nc2\t100\t300\n")
+    with caplog.at_level(logging.INFO, logger="genomic_tensors"):
+        Cover.from_bed(bed, roi, binsize=100, resolution=50)
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("coverage: ")]
+    assert lines == ["coverage: 1/2 c1", "coverage: 2/2 c2"]

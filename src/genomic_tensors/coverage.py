@@ -346,7 +346,8 @@ def _per_window_values(layout: _Layout, kernel: Any, strands: int) -> np.ndarray
         ) * 2
         nbins = 1
     out = np.zeros((n, nbins, strands), np.float32)
-    for chrom, rows in progress(layout.groups.items(), total=len(layout.groups), desc="coverage"):
+    for chrom, rows in progress(layout.groups.items(), total=len(layout.groups), desc="coverage",
+                                label=lambda group: group[0]):
         for length in np.unique(lengths[rows]):
             sub = rows[lengths[rows] == length]
             res = layout.bin_length if layout.length > 0 else int(length)

@@ -691,3 +691,44 @@ def test_progress_logging_does_not_fail(cover_bam, caplog):
     caplog.set_level(logging.DEBUG)
     roi = pd.DataFrame({"chrom": ["chr1"], "start": [0], "end": [10]})
     assert Cover.from_bam(cover_bam, roi, resolution=None).shape == (1, 1, 2, 1)
+
+
+# ----------------------------------------------------------------------------------------------
+# Reads past the chromosome end, .csi indexes
+# ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("engine", ["numpy", "pysam"])
+def test_a_read_placed_past_the_chromosome_end_fails_naming_it(tmp_path, engine):
+    # chr2 is 500 bp in the header: a read at 700 comes from another assembly (rewritten header)
+    reads = [{"pos": 10, "chrom": "chr2"}, {"pos": 700, "chrom": "chr2", "name": "stray_read"}]
+    bam = make_bam(tmp_path / "other_build.bam", reads)
+    with pytest.raises(ValueError, match=r"other_build.bam: read stray_read is placed on chr2 at 701 "
+                                         r"\(1-based\), past the end of chr2, which is 500 bp in the BAM "
+                                         r"header.*another assembly"):
+        bam_read_ends(bam, "chr2", engine=engine)
+    roi = pd.DataFrame({"chrom": ["chr2"], "start": [0], "end": [400]})
+    with pytest.raises(ValueError, match="read stray_read is placed on chr2"):
+        Cover.from_bam(bam, roi, binsize=100, resolution=100)
+
+
+def test_a_read_that_only_overhangs_the_end_is_logged_not_counted(tmp_path, caplog):
+    reads = [{"pos": 10, "chrom": "chr2"}, {"pos": 495, "chrom": "chr2", "flag": REV}]  # ends at 504
+    bam = make_bam(tmp_path / "overhang.bam", reads)
+    with caplog.at_level(logging.WARNING, logger="genomic_tensors"):
+        ends = bam_read_ends(bam, "chr2")
+    assert list(ends.plus) == [10] and list(ends.minus) == [504]
+    assert "1 read(s) overhang the end of chr2 (500 bp); their 5' ends fall outside it" in caplog.text
+
+
+def test_a_csi_index_is_read_through_pysam_with_the_choice_logged(tmp_path, caplog):
+    reads = [{"pos": int(p), "flag": int(f)} for p, f in zip(range(0, 900, 7), [0, REV] * 100)]
+    bai_bam = make_bam(tmp_path / "with_bai.bam", reads)
+    csi_bam = make_bam(tmp_path / "with_csi.bam", reads, index=False)
+    pysam.index("-c", str(csi_bam))
+    assert (tmp_path / "with_csi.bam.csi").exists() and not (tmp_path / "with_csi.bam.bai").exists()
+    assert bamio.find_bam_index(csi_bam).suffix == ".csi"
+    roi = pd.DataFrame({"chrom": ["chr1"], "start": [0], "end": [1000]})
+    expected = Cover.from_bam(bai_bam, roi, binsize=100, resolution=10)
+    with caplog.at_level(logging.INFO, logger="genomic_tensors"):
+        got = Cover.from_bam(csi_bam, roi, binsize=100, resolution=10)
+    np.testing.assert_array_equal(got[:], expected[:])
+    assert "with_csi.bam has a .csi index and no .bai: reading it with pysam" in caplog.text

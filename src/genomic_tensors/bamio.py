@@ -11,6 +11,7 @@ records are found by following the chain of record sizes from many known starts 
 
 from __future__ import annotations
 
+import functools
 import logging
 import struct
 import zlib
@@ -78,7 +79,7 @@ class _BaiReference(NamedTuple):
 
 
 def find_bam_index(path: str | Path) -> Path:
-    """The ``.bai`` index of a BAM file.
+    """The index of a BAM file: its ``.bai``, else its ``.csi``.
 
     Parameters
     ----------
@@ -88,15 +89,18 @@ def find_bam_index(path: str | Path) -> Path:
     Returns
     -------
     pathlib.Path
-        ``<path>.bai`` or ``<path without .bam>.bai``, whichever exists.
+        ``<path>.bai`` or ``<path without .bam>.bai``, else ``<path>.csi`` or ``<path without
+        .bam>.csi`` (the index for chromosomes over 512 Mb), whichever exists first.
 
     Raises
     ------
     FileNotFoundError
-        Neither exists; the message says how to make one (``samtools index``).
+        None exists; the message says how to make one (``samtools index``).
     """
     path = Path(path)
-    for cand in (Path(f"{path}.bai"), path.with_suffix(".bai")):
+    candidates = [Path(f"{path}.bai"), path.with_suffix(".bai")]
+    candidates += [Path(f"{path}.csi"), path.with_suffix(".csi")]
+    for cand in candidates:
         if cand.exists():
             if cand.stat().st_mtime < path.stat().st_mtime:
                 logger.warning(
@@ -105,12 +109,53 @@ def find_bam_index(path: str | Path) -> Path:
                     cand,
                 )
             return cand
-    csi = Path(f"{path}.csi")
-    hint = f" (found {csi.name}, but only .bai indexes are read)" if csi.exists() else ""
     raise FileNotFoundError(
-        f"BAM index not found for {path}: expected {path}.bai{hint}; create it with "
-        f"`samtools index {path}`"
+        f"BAM index not found for {path}: expected {path}.bai (or .csi); create it with "
+        f"`samtools index {path}` (`samtools index -c` for chromosomes over 512 Mb)"
     )
+
+
+@functools.lru_cache(maxsize=None)
+def _note_csi(path: Path) -> None:
+    logger.info(
+        "%s has a .csi index and no .bai: reading it with pysam (the numpy reader reads .bai indexes)",
+        path,
+    )
+
+
+def _check_within_chromosome(
+    path: Path, chrom: str, length: int, ends: ReadEnds, paired_end: str
+) -> None:
+    """Fail on reads placed at or past the end of ``chrom`` (its header length); log reads that only
+    overhang the end (their 5' ends or fragment midpoints fall outside and are not counted)."""
+    n = sum(int(np.count_nonzero(arr >= length)) for arr in ends)
+    if n == 0:
+        return
+    placed = _first_read_placed_past(path, chrom, length)
+    if placed is not None:
+        name, start = placed
+        raise ValueError(
+            f"{path}: read {name} is placed on {chrom} at {start + 1:,} (1-based), past the end of "
+            f"{chrom}, which is {length:,} bp in the BAM header. The reads probably come from another "
+            f"assembly than the header says (a rewritten header?): use a BAM aligned to the configured "
+            f"genome's assembly"
+        )
+    what = "fragment midpoints" if paired_end == "midpoint" else "5' ends"
+    logger.warning(
+        "%s: %d read(s) overhang the end of %s (%s bp); their %s fall outside it and are not counted",
+        path, n, chrom, f"{length:,}", what,
+    )
+
+
+def _first_read_placed_past(path: Path, chrom: str, length: int) -> tuple[str, int] | None:
+    """(name, 0-based start) of the first read of ``chrom`` that starts at or past ``length``."""
+    import pysam
+
+    with pysam.AlignmentFile(str(path), "rb") as bam:
+        for read in bam.fetch(chrom, max(0, length - 1)):
+            if read.reference_start >= length:
+                return read.query_name, read.reference_start
+    return None
 
 
 def _read_bai(path: Path) -> list[_BaiReference]:
@@ -532,7 +577,7 @@ def bam_read_ends(
     Parameters
     ----------
     path
-        A coordinate-sorted BAM file with a ``.bai`` index.
+        A coordinate-sorted BAM file with a ``.bai`` (or ``.csi``) index.
     chrom
         A reference sequence name of the BAM header.
     min_mapq
@@ -559,9 +604,13 @@ def bam_read_ends(
     Raises
     ------
     FileNotFoundError
-        The BAM or its ``.bai`` index is missing (the message says how to index it).
+        The BAM or its index is missing (the message says how to index it).
     ValueError
-        Unknown ``paired_end`` or ``engine``; ``chrom`` not in the header; a damaged file.
+        Unknown ``paired_end`` or ``engine``; ``chrom`` not in the header; a damaged file; a read
+        placed past the end of ``chrom`` (its header length), named with its position. Reads that
+        only overhang the end are logged as a warning (their positions outside are not counted).
+
+    A BAM with a ``.csi`` index and no ``.bai`` is read by the pysam engine (logged once per file).
     """
     import pysam
 
@@ -572,9 +621,12 @@ def bam_read_ends(
         )
     if not path.exists():
         raise FileNotFoundError(f"BAM file not found: {path}")
-    find_bam_index(path)
+    if engine not in ("numpy", "pysam"):
+        raise ValueError(f"unknown engine {engine!r}; expected 'numpy' or 'pysam'")
+    index = find_bam_index(path)
     with pysam.AlignmentFile(str(path), "rb") as bam:
         names = list(bam.references)
+        lengths = list(bam.lengths)
     if chrom not in names:
         raise ValueError(f"chromosome {chrom!r} is not in the header of {path} (has {names[:5]})")
     kwargs = {
@@ -582,8 +634,12 @@ def bam_read_ends(
         "keep_duplicates": keep_duplicates,
         "paired_end": paired_end,
     }
+    if engine == "numpy" and index.suffix == ".csi":
+        _note_csi(path)
+        engine = "pysam"
     if engine == "numpy":
-        return _read_ends_numpy(path, names.index(chrom), **kwargs)
-    if engine == "pysam":
-        return _read_ends_pysam(path, chrom, **kwargs)
-    raise ValueError(f"unknown engine {engine!r}; expected 'numpy' or 'pysam'")
+        ends = _read_ends_numpy(path, names.index(chrom), **kwargs)
+    else:
+        ends = _read_ends_pysam(path, chrom, **kwargs)
+    _check_within_chromosome(path, chrom, lengths[names.index(chrom)], ends, paired_end)
+    return ends

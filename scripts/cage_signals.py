@@ -17,6 +17,7 @@ table = promoter_signals(
     dnase_bam=snakemake.input.dnase[0],
     h3k4me3_bigwig=snakemake.input.h3k4me3,
     flanks=snakemake.params.flanks,
+    genome=snakemake.input.genome,
 )
 table.to_csv(snakemake.output[0], sep="\t", index=False, float_format="%.6g")
 logging.getLogger("genomic_tensors").info("%d promoters -> %s", len(table), snakemake.output[0])

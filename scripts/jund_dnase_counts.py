@@ -16,6 +16,7 @@ counts = jund.build_dnase_counts(
     binsize=sm.params.binsize,
     flank=sm.params.flank,
     resolution=sm.params.resolution,
+    genome=sm.input.genome,
 )
 counts.save(sm.output[0])
 logging.info("DNase counts %s, replicates %s", counts.shape, list(sm.params.replicates))

@@ -732,3 +732,33 @@ def test_a_csi_index_is_read_through_pysam_with_the_choice_logged(tmp_path, capl
         got = Cover.from_bam(csi_bam, roi, binsize=100, resolution=10)
     np.testing.assert_array_equal(got[:], expected[:])
     assert "with_csi.bam has a .csi index and no .bai: reading it with pysam" in caplog.text
+
+
+# ----------------------------------------------------------------------------------------------
+# Assembly consistency: data files against the genome's chromosome lengths
+# ----------------------------------------------------------------------------------------------
+def test_a_bam_of_another_assembly_fails_naming_file_chromosome_and_both_lengths(tmp_path):
+    bam = make_bam(tmp_path / "hg19.bam", [{"pos": 10}])  # chr1 is 1,000 bp in its header
+    fai = tmp_path / "genome.fa.fai"
+    fai.write_text("chr1\t2100\t6\t60\t61\nchr2\t500\t2200\t60\t61\n")
+    roi = pd.DataFrame({"chrom": ["chr1"], "start": [0], "end": [400]})
+    with pytest.raises(ValueError, match=r"hg19.bam: chr1 is 1,000 bp there but 2,100 bp in the genome "
+                                         r"\(.*genome.fa.fai\)\. The file probably comes from another "
+                                         r"assembly"):
+        Cover.from_bam(bam, roi, binsize=100, genome=fai)
+    # the same BAM against a genome that agrees; chromosomes the regions do not use are not compared
+    ok = Cover.from_bam(bam, roi, binsize=100, genome={"chr1": 1000, "chr2": 9999})
+    assert ok.shape == (4, 100, 2, 1)
+
+
+def test_a_bigwig_of_another_assembly_fails(tmp_path):
+    path = tmp_path / "signal.bw"
+    bw = pyBigWig.open(str(path), "w")
+    bw.addHeader([("chr1", 1000)])
+    bw.addEntries(["chr1"], [0], ends=[100], values=[1.0])
+    bw.close()
+    roi = pd.DataFrame({"chrom": ["chr1"], "start": [0], "end": [400]})
+    with pytest.raises(ValueError, match=r"signal.bw: chr1 is 1,000 bp there but 1,200 bp in the genome "
+                                         r"\(the given chromosome sizes\)"):
+        Cover.from_bigwig(path, roi, binsize=100, genome={"chr1": 1200})
+    assert Cover.from_bigwig(path, roi, binsize=100, genome={"chr1": 1000}).shape == (4, 100, 1, 1)

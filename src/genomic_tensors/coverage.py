@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -32,7 +32,13 @@ from genomic_tensors.cache import cache_key, cache_manifest, cached
 from genomic_tensors.dataset import GenomicDataset
 from genomic_tensors.normalize import get_normalizer
 from genomic_tensors.progress import progress
-from genomic_tensors.regions import check_chromosomes, read_chrom_sizes, read_regions, tile
+from genomic_tensors.regions import (
+    check_assembly,
+    check_chromosomes,
+    read_chrom_sizes,
+    read_regions,
+    tile,
+)
 from genomic_tensors.storage import STORAGE_KINDS, SparseStorage, make_storage
 
 __all__ = [
@@ -573,6 +579,7 @@ class Cover(GenomicDataset):
         strand_aware: bool = True,
         storage: str = "ndarray",
         cache_dir: str | Path | None = None,
+        genome: str | Path | Mapping[str, int] | None = None,
     ) -> Cover:
         """Read counts from BAM files: one count per read at its 5' end (or fragment midpoint).
 
@@ -606,6 +613,10 @@ class Cover(GenomicDataset):
             ``"ndarray"``, ``"sparse"`` or ``"hdf5"``.
         cache_dir
             Content-addressed cache folder (key: BAM and ROI content and every parameter).
+        genome
+            The genome's chromosome sizes (its ``.fai``, a chrom sizes file or a dict): the length of
+            every chromosome the regions use must be the same in each BAM header (else the BAM comes
+            from another assembly: an error names the file, the chromosome and both lengths).
 
         Returns
         -------
@@ -620,6 +631,7 @@ class Cover(GenomicDataset):
         norm_obj = None if normalizer is None else get_normalizer(normalizer)
         for p in paths:
             find_bam_index(p)
+        _check_assembly(paths, _bam_chrom_sizes, roi, genome)
 
         def build() -> Cover:
             layout = _layout(roi, binsize, stepsize, flank, resolution)
@@ -668,6 +680,7 @@ class Cover(GenomicDataset):
         strand_aware: bool = True,
         storage: str = "ndarray",
         cache_dir: str | Path | None = None,
+        genome: str | Path | Mapping[str, int] | None = None,
     ) -> Cover:
         """Signal from bigWig files, one condition each.
 
@@ -676,8 +689,8 @@ class Cover(GenomicDataset):
         bigwigs
             One or more bigWig files.
         roi, binsize, stepsize, flank, resolution, normalizer, conditions, strand_aware, storage,
-        cache_dir
-            As in :meth:`from_bam`.
+        cache_dir, genome
+            As in :meth:`from_bam` (``genome``: the bigWig header's lengths are compared).
         collapse
             ``"mean"`` (default), ``"sum"`` or ``"max"`` of the per-base values in a bin.
         nan_value
@@ -694,6 +707,7 @@ class Cover(GenomicDataset):
         paths, names = _source_names(bigwigs, conditions, "bigWig")
         _check_collapse(collapse)
         norm_obj = None if normalizer is None else get_normalizer(normalizer)
+        _check_assembly(paths, _bigwig_chrom_sizes, roi, genome)
 
         def build() -> Cover:
             layout = _layout(roi, binsize, stepsize, flank, resolution)
@@ -1089,6 +1103,34 @@ def _bam_chrom_sizes(path: Path) -> dict[str, int]:
 
     with pysam.AlignmentFile(str(path), "rb") as bam:
         return dict(zip(bam.references, bam.lengths, strict=True))
+
+
+def _bigwig_chrom_sizes(path: Path) -> dict[str, int]:
+    import pyBigWig
+
+    handle = pyBigWig.open(str(path))
+    if handle is None or not handle.isBigWig():
+        raise ValueError(f"{path} is not a bigWig file")
+    try:
+        return dict(handle.chroms())
+    finally:
+        handle.close()
+
+
+def _check_assembly(
+    paths: Sequence[Path],
+    header_sizes: Callable[[Path], Mapping[str, int]],
+    roi: Any,
+    genome: str | Path | Mapping[str, int] | None,
+) -> None:
+    """Compare each file's chromosome lengths with the genome's, for the chromosomes of ``roi``."""
+    if genome is None:
+        return
+    genome_sizes = genome if isinstance(genome, Mapping) else read_chrom_sizes(genome)
+    where = "the given chromosome sizes" if isinstance(genome, Mapping) else str(genome)
+    chroms = read_regions(roi)["chrom"].unique()
+    for path in paths:
+        check_assembly(header_sizes(path), genome_sizes, chroms, source=str(path), genome=where)
 
 
 def _bigwig_windows(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import gzip
 import io
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +24,7 @@ import pandas as pd
 __all__ = [
     "BED_COLUMNS",
     "NARROWPEAK_COLUMNS",
+    "check_assembly",
     "check_chromosomes",
     "genome_bins",
     "read_chrom_sizes",
@@ -545,3 +546,46 @@ def check_chromosomes(wanted: Iterable[str], available: Iterable[str], *, source
             msg += " -- the names differ by the 'chr' prefix: add 'chr' to the region names"
         msg += " (or use a genome/data file with matching names)"
     raise ValueError(msg)
+
+
+def check_assembly(
+    data_sizes: Mapping[str, int],
+    genome_sizes: Mapping[str, int],
+    chromosomes: Iterable[str],
+    *,
+    source: str,
+    genome: str,
+) -> None:
+    """Check that a data file and the genome agree on the length of every chromosome used.
+
+    A shared chromosome name with another length is the sign of another assembly: hg19 and hg38 share
+    every name, so a name check alone lets a BAM, bigWig or VCF of the wrong build through.
+
+    Parameters
+    ----------
+    data_sizes
+        Chromosome lengths of the data file (BAM header, bigWig header, VCF contigs).
+    genome_sizes
+        Chromosome lengths of the genome (its ``.fai`` or chrom sizes).
+    chromosomes
+        The chromosomes the job uses (the regions'); names missing from either side are not compared.
+    source, genome
+        The data file and the genome index, named in the error.
+
+    Raises
+    ------
+    ValueError
+        Naming the file, the first mismatching chromosome, both lengths, how many others differ, and
+        that the file probably comes from another assembly.
+    """
+    used = sorted({str(c) for c in chromosomes})
+    differ = [c for c in used if c in data_sizes and c in genome_sizes and data_sizes[c] != genome_sizes[c]]
+    if not differ:
+        return
+    first = differ[0]
+    more = f" (and {len(differ) - 1} more chromosome(s): {', '.join(differ[1:4])})" if len(differ) > 1 else ""
+    raise ValueError(
+        f"{source}: {first} is {int(data_sizes[first]):,} bp there but {int(genome_sizes[first]):,} bp in "
+        f"the genome ({genome}){more}. The file probably comes from another assembly than the genome "
+        f"(hg19 and hg38 share every chromosome name): use files of the genome's assembly"
+    )

@@ -34,6 +34,8 @@ if "cage" in config:
             cage=bam_with_index(CAGE_CFG["cage"]),
             dnase=bam_with_index(CAGE_CFG["dnase"]),
             h3k4me3=source_path(CAGE_CFG["h3k4me3"]),
+            # The BAM and bigWig headers' chromosome lengths are checked against it.
+            genome=f"{CAGE_FASTA}.fai",
         output:
             f"{CAGE}/data/signals.tsv",
         log:

@@ -68,6 +68,8 @@ if "jund" in config:
         input:
             bams=[p for s in JUND_CFG["dnase"].values() for p in bam_with_index(s)],
             roi=f"{JUND}/roi/roi.bed",
+            # The BAM headers' chromosome lengths are checked against it (another assembly fails).
+            genome=genome_fai(JUND_GENOME),
         output:
             f"{JUND}/data/dnase_counts.npz",
         log:

@@ -215,6 +215,7 @@ def promoter_signals(
     flanks: Mapping[str, int],
     dnase_paired_end: str = "5prime",
     min_mapq: int = 0,
+    genome: str | Path | None = None,
 ) -> pd.DataFrame:
     """Raw signal summaries of each promoter (no transform; :class:`LogZScore` is fitted per fold later).
 
@@ -231,6 +232,9 @@ def promoter_signals(
     flanks
         ``{"cage": 400, "chromatin": 200}``: bp added on each side of the promoter for the CAGE sum and for
         both chromatin summaries.
+    genome
+        The genome's ``.fai``: the BAM and bigWig headers must give the promoters' chromosomes the same
+        lengths (else a file comes from another assembly, an error).
 
     Returns
     -------
@@ -250,13 +254,13 @@ def promoter_signals(
     if len(roi) == 0:
         source = "" if isinstance(promoters, pd.DataFrame) else f" {promoters}"
         raise ValueError(f"the promoter ROI{source} is empty: no promoters to summarise")
-    common = dict(resolution=None, stranded=False, min_mapq=min_mapq)
+    common = dict(resolution=None, stranded=False, min_mapq=min_mapq, genome=genome)
     cage = Cover.from_bam(cage_bam, roi, flank=flanks["cage"], collapse="sum", **common)
     dnase = Cover.from_bam(
         dnase_bam, roi, flank=flanks["chromatin"], collapse="sum", paired_end=dnase_paired_end, **common
     )
     h3k4me3 = Cover.from_bigwig(
-        h3k4me3_bigwig, roi, flank=flanks["chromatin"], resolution=None, collapse="mean"
+        h3k4me3_bigwig, roi, flank=flanks["chromatin"], resolution=None, collapse="mean", genome=genome
     )
     table = roi[["chrom", "start", "end", "name", "strand"]].reset_index(drop=True).copy()
     for column, cover in (("cage", cage), ("dnase", dnase), ("h3k4me3", h3k4me3)):

@@ -185,8 +185,12 @@ def build_dnase_counts(
     binsize: int = 200,
     flank: int = 450,
     resolution: int = 50,
+    genome: str | Path | None = None,
 ):
     """Stranded DNase 5'-end counts of the ROI bins, one condition per replicate (in the given order).
+
+    ``genome`` (the genome's ``.fai``): each BAM header must give the ROI's chromosomes the genome's
+    lengths (else the BAM comes from another assembly, an error).
 
     Returns
     -------
@@ -201,7 +205,7 @@ def build_dnase_counts(
         raise ValueError(f"{len(bams)} DNase BAM(s) {bams} for {len(conditions)} replicate name(s) {conditions}")
     return Cover.from_bam(
         bams, roi, binsize=binsize, flank=flank, resolution=resolution, stranded=True,
-        conditions=list(conditions), strand_aware=False,
+        conditions=list(conditions), strand_aware=False, genome=genome,
     )
 
 

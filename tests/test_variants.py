@@ -13,7 +13,7 @@ import pysam
 import pytest
 
 from genomic_tensors.layers import OneHot
-from genomic_tensors.variants import VariantSummary, read_snvs, score_variants
+from genomic_tensors.variants import VariantSummary, read_snvs, score_variants, vcf_contigs
 
 MOTIF = "GATTACA"  # not its own reverse complement (TGTAATC)
 WINDOW = 31
@@ -233,3 +233,26 @@ def test_real_bgzipped_hg19_excerpt_with_gene_strands(tmp_path, shared_data):
     assert list(table["genome_ref"][:3]) == [bases[k] for k in picks]
     assert not table.loc["wrong_ref", "ref_match"] and table.loc["in_plus_gene", "ref_match"]
     assert np.isfinite(table.filter(like=":").to_numpy()).all()
+
+
+def test_a_vcf_of_another_assembly_fails_and_leaves_no_output(tmp_path):
+    fasta, _ = _genome(tmp_path)  # chr1 is 300 bp
+    vcf = tmp_path / "hg19.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n##contig=<ID=chr1,length=249250621>\n##contig=<ID=chrUn,length=5>\n"
+                   "#CHROM\tPOS\tID\tREF\tALT\n chr1\t63\tx\tT\tG\n".replace("\n chr1", "\nchr1"))
+    assert vcf_contigs(vcf) == {"chr1": 249250621, "chrUn": 5}
+    out = tmp_path / "effects.tsv"
+    with pytest.raises(ValueError, match=r"hg19.vcf: chr1 is 249,250,621 bp there but 300 bp in the genome "
+                                         r"\(.*genome.fa.fai\)\. The file probably comes from another assembly"):
+        score_variants(_motif_model(), vcf, fasta, output_tsv=out, output_hdf5=tmp_path / "e.h5")
+    assert not out.exists() and not (tmp_path / "e.h5").exists()
+
+
+def test_a_failure_mid_vcf_leaves_nothing_under_a_final_name(tmp_path):
+    fasta, _ = _genome(tmp_path)
+    vcf = tmp_path / "v.vcf"
+    vcf.write_text("chr1\t63\tok\tT\tG\nchr9\t5\tbad\tA\tC\n")
+    out, h5 = tmp_path / "effects.tsv", tmp_path / "effects.h5"
+    with pytest.raises(ValueError, match="line 2: chromosome 'chr9' is not in the genome"):
+        score_variants(_motif_model(), vcf, fasta, output_tsv=out, output_hdf5=h5, chunk_size=1)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("effects")) == []

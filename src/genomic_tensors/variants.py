@@ -39,10 +39,18 @@ import pandas as pd
 import pysam
 
 from genomic_tensors.layers import order_from_channels
-from genomic_tensors.regions import read_regions
+from genomic_tensors.regions import check_assembly, read_regions
 from genomic_tensors.sequence import encode_bases, kmer_codes, one_hot
 
-__all__ = ["SCORES", "Snv", "VariantSummary", "read_snvs", "score_variants"]
+__all__ = [
+    "SCORES",
+    "Snv",
+    "VariantSummary",
+    "check_vcf_assembly",
+    "read_snvs",
+    "score_variants",
+    "vcf_contigs",
+]
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +132,40 @@ def read_snvs(vcf: str | Path, counts: VariantSummary | None = None) -> Iterator
                     yield Snv(chrom, pos, vid, ref, alt, number)
                 else:
                     counts.n_skipped += 1
+
+
+def vcf_contigs(vcf: str | Path) -> dict[str, int]:
+    """Contig lengths declared in a VCF header (``##contig=<ID=...,length=...>``); contigs without a
+    length are left out."""
+    contigs: dict[str, int] = {}
+    with _open_text(Path(vcf)) as handle:
+        for line in handle:
+            if not line.startswith("##"):
+                break
+            if line.startswith("##contig=<"):
+                fields = dict(
+                    part.split("=", 1) for part in line.strip()[10:-1].split(",") if "=" in part
+                )
+                if "ID" in fields and fields.get("length", "").isdigit():
+                    contigs[fields["ID"]] = int(fields["length"])
+    return contigs
+
+
+def check_vcf_assembly(vcf: str | Path, fasta: str | Path) -> None:
+    """Compare the contig lengths a VCF header declares with the genome's (its ``.fai``).
+
+    Raises
+    ------
+    ValueError
+        A contig the genome also has is declared with another length: the VCF comes from another
+        assembly (see :func:`genomic_tensors.regions.check_assembly`).
+    """
+    contigs = vcf_contigs(vcf)
+    if not contigs:
+        return
+    with pysam.FastaFile(str(fasta)) as genome:
+        sizes = dict(zip(genome.references, genome.lengths))
+    check_assembly(contigs, sizes, contigs, source=str(vcf), genome=f"{fasta}.fai")
 
 
 class _StrandIndex:
@@ -271,18 +313,20 @@ def score_variants(
     names = [str(i) for i in range(n_out)] if names is None else [str(x) for x in names]
     if len(names) != n_out:
         raise ValueError(f"{len(names)} names for {n_out} model outputs")
+    check_vcf_assembly(vcf, fasta)
     strands = _StrandIndex(regions) if regions is not None else None
-    summary = VariantSummary(
-        tsv_path=Path(output_tsv) if output_tsv is not None else None,
-        hdf5_path=Path(output_hdf5) if output_hdf5 is not None else None,
-    )
-    for p in (summary.tsv_path, summary.hdf5_path):
+    # Written under temporary names and renamed at the end: a failure leaves nothing under a final name.
+    finals = [Path(p) if p is not None else None for p in (output_tsv, output_hdf5)]
+    partials = [p.with_name(f"{p.name}.partial") if p is not None else None for p in finals]
+    summary = VariantSummary(tsv_path=partials[0], hdf5_path=partials[1])
+    for p in finals:
         if p is not None:
             p.parent.mkdir(parents=True, exist_ok=True)
     log.info("scoring SNVs of %s with %s: window %d bp, order %d, %d outputs", vcf, model.name,
              width, k, n_out)
 
     h5 = h5py.File(summary.hdf5_path, "w") if summary.hdf5_path is not None else None
+    done = False
     try:
         if h5 is not None:
             h5.attrs["names"] = np.array(names, dtype=h5py.string_dtype())
@@ -304,9 +348,18 @@ def score_variants(
             if batch or first:
                 _score_chunk(model, genome, str(fasta), batch, width, k, codes_input, strands,
                              names, tsv_scores, summary, h5, first, batch_size, eps)
+        done = True
     finally:
         if h5 is not None:
             h5.close()
+        for partial, final in zip(partials, finals):
+            if partial is None:
+                continue
+            if done:
+                partial.replace(final)
+            else:
+                partial.unlink(missing_ok=True)
+    summary.tsv_path, summary.hdf5_path = finals
     log.info(
         "%d VCF records: %d SNV alleles scored, %d non-SNV alleles skipped, %d REF mismatches with "
         "the genome (flagged ref_match=False), %d on the minus strand",

@@ -15,6 +15,7 @@ result = recipes.write_jund_roi(
     sm.output.roi,
     extend=sm.params.extension,
     binsize=sm.params.binsize,
+    splits=sm.params.splits,
 )
 bp = int((result.roi["end"] - result.roi["start"]).sum())
 dropped = ", ".join(result.dropped_chroms) or "none"

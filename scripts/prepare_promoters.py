@@ -13,6 +13,7 @@ out = recipes.write_promoters(
     sm.output[0],
     upstream=sm.params.upstream,
     gene_type=sm.params.gene_type,
+    splits=sm.params.splits,
 )
 plus, minus = int((out["strand"] == "+").sum()), int((out["strand"] == "-").sum())
 print(

@@ -434,8 +434,16 @@ def test_write_deepsea_regions(tmp_path: Path) -> None:
     ]
     assert len(split.validation) == 10  # one block of 10 reaches 10% of 100
     peaks = _write(tmp_path / "TF_x.bed", "chr1\t0\t4000\nchr8\t0\t200\n")
-    split = recipes.write_deepsea_regions(sizes, *outs, tf_peak_files=[peaks], block_size=5)
+    split = recipes.write_deepsea_regions(
+        sizes, *outs, tf_peak_files=[peaks], block_size=5, test_chroms=["chr8"]
+    )
     assert (len(split.train), len(split.validation), len(split.test)) == (15, 5, 1)
+    for p in outs:
+        p.unlink()
+    # a test chromosome without bins (chr9 holds no TF peak) would leave part of the test set empty
+    with pytest.raises(ValueError, match=r"config deepsea.regions.test: chr9 holds none of the region bins"):
+        recipes.write_deepsea_regions(sizes, *outs, tf_peak_files=[peaks], block_size=5)
+    assert not any(p.exists() for p in outs)
     with pytest.raises(ValueError, match="give tf_peak_files"):
         recipes.write_deepsea_regions(sizes, *outs)
     far = _write(tmp_path / "TF_far.bed", "chr5\t0\t4000\n")

@@ -115,6 +115,25 @@ def find_bam_index(path: str | Path) -> Path:
     )
 
 
+def open_bam(path: str | Path) -> Any:
+    """``pysam.AlignmentFile`` of a BAM, with an error that names the file when it cannot be opened.
+
+    Raises
+    ------
+    ValueError
+        The file is not a readable BAM (truncated: no BGZF end-of-file block, or damaged), naming it.
+    """
+    import pysam
+
+    try:
+        return pysam.AlignmentFile(str(path), "rb")
+    except (OSError, ValueError) as err:
+        raise ValueError(
+            f"{path}: cannot read the BAM ({err}); the file is probably truncated or damaged: "
+            f"download or create it again"
+        ) from None
+
+
 @functools.lru_cache(maxsize=None)
 def _note_csi(path: Path) -> None:
     logger.info(
@@ -149,9 +168,7 @@ def _check_within_chromosome(
 
 def _first_read_placed_past(path: Path, chrom: str, length: int) -> tuple[str, int] | None:
     """(name, 0-based start) of the first read of ``chrom`` that starts at or past ``length``."""
-    import pysam
-
-    with pysam.AlignmentFile(str(path), "rb") as bam:
+    with open_bam(path) as bam:
         for read in bam.fetch(chrom, max(0, length - 1)):
             if read.reference_start >= length:
                 return read.query_name, read.reference_start
@@ -533,10 +550,8 @@ def _read_ends_pysam(
     path: Path, chrom: str, *, min_mapq: int, keep_duplicates: bool, paired_end: str
 ) -> ReadEnds:
     """Reference implementation with pysam (one Python step per read; slow, obvious)."""
-    import pysam
-
     plus, minus = [], []
-    with pysam.AlignmentFile(str(path), "rb") as bam:
+    with open_bam(path) as bam:
         for read in bam.fetch(chrom):
             flag = read.flag
             if flag & _NEVER or read.mapping_quality < min_mapq:
@@ -612,8 +627,6 @@ def bam_read_ends(
 
     A BAM with a ``.csi`` index and no ``.bai`` is read by the pysam engine (logged once per file).
     """
-    import pysam
-
     path = Path(path)
     if paired_end not in PAIRED_END_MODES:
         raise ValueError(
@@ -624,7 +637,7 @@ def bam_read_ends(
     if engine not in ("numpy", "pysam"):
         raise ValueError(f"unknown engine {engine!r}; expected 'numpy' or 'pysam'")
     index = find_bam_index(path)
-    with pysam.AlignmentFile(str(path), "rb") as bam:
+    with open_bam(path) as bam:
         names = list(bam.references)
         lengths = list(bam.lengths)
     if chrom not in names:

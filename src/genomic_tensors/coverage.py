@@ -27,7 +27,13 @@ import numpy as np
 import pandas as pd
 import scipy.sparse
 
-from genomic_tensors.bamio import PAIRED_END_MODES, ReadEnds, bam_read_ends, find_bam_index
+from genomic_tensors.bamio import (
+    PAIRED_END_MODES,
+    ReadEnds,
+    bam_read_ends,
+    find_bam_index,
+    open_bam,
+)
 from genomic_tensors.cache import cache_key, cache_manifest, cached
 from genomic_tensors.dataset import GenomicDataset
 from genomic_tensors.normalize import get_normalizer
@@ -1099,9 +1105,7 @@ def _non_overlapping(frame: pd.DataFrame, sizes: dict[str, int]) -> pd.DataFrame
 
 
 def _bam_chrom_sizes(path: Path) -> dict[str, int]:
-    import pysam
-
-    with pysam.AlignmentFile(str(path), "rb") as bam:
+    with open_bam(path) as bam:
         return dict(zip(bam.references, bam.lengths, strict=True))
 
 

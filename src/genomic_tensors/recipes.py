@@ -21,6 +21,7 @@ the chromosome sizes file, i.e. of the FASTA index), then by start.
 from __future__ import annotations
 
 import gzip
+import logging
 import os
 import re
 import shutil
@@ -32,13 +33,20 @@ import numpy as np
 import pandas as pd
 
 from genomic_tensors.download import is_local, local_path, resolve_location
-from genomic_tensors.regions import check_chromosomes, read_chrom_sizes, read_regions
+from genomic_tensors.regions import (
+    check_chromosomes,
+    check_within_chromosomes,
+    past_chromosome_ends,
+    read_chrom_sizes,
+    read_regions,
+)
 
 __all__ = [
     "FEATURE_COLUMNS",
     "JundRoi",
     "PreparedBed",
     "Split",
+    "check_split_chromosomes",
     "decompress",
     "deepsea_features",
     "jund_roi",
@@ -54,6 +62,8 @@ __all__ = [
     "write_jund_roi",
     "write_promoters",
 ]
+
+log = logging.getLogger(__name__)
 
 #: Columns of the DeepSEA feature table (``results/deepsea/features.tsv``).
 FEATURE_COLUMNS = ("index", "feature", "category", "url", "path")
@@ -222,6 +232,10 @@ def prepare_blacklist(
     dropped: list[str] = []
     if src is not None and _has_records(src):
         frame, dropped = _known_chroms(read_regions(src)[_BED3], sizes, str(src))
+        beyond = int(past_chromosome_ends(frame, sizes).sum())
+        if beyond:  # a blacklist only removes sequence, and past the end there is none to remove
+            log.warning("%s: %d blacklist interval(s) end past their chromosome's end: clipped to it",
+                        src, beyond)
         frame["end"] = np.minimum(frame["end"].to_numpy(), frame["chrom"].map(sizes).to_numpy())
         frame = merge_intervals(frame[frame["end"] > frame["start"]], list(sizes))
     write_bed(frame, dest)
@@ -297,6 +311,7 @@ def jund_roi(
     order = list(sizes)
     source = "peaks" if isinstance(peaks, pd.DataFrame) else str(peaks)
     frame, dropped = _known_chroms(read_regions(peaks)[_BED3], sizes, source)
+    check_within_chromosomes(frame, sizes, source=source)
     merged = merge_intervals(frame, order)
     ext = merged.copy()
     chrom_len = ext["chrom"].map(sizes).to_numpy(np.int64)
@@ -319,6 +334,51 @@ def jund_roi(
     return JundRoi(merged, _genome_sort(roi, order), tuple(dropped))
 
 
+def check_split_chromosomes(
+    splits: Mapping[str, Sequence[str]],
+    chrom_sizes: str | Path | Mapping[str, int],
+    regions: pd.DataFrame | None = None,
+    *,
+    what: str = "ROI bins",
+) -> None:
+    """Check the chromosomes of the configured splits against the genome and the regions.
+
+    Parameters
+    ----------
+    splits
+        ``{config key: chromosomes}``, e.g. ``{"jund.validation": ["chr2"], "jund.test": ["chr3"]}``.
+    chrom_sizes
+        The genome's chromosome sizes (``.fai``, chrom sizes file or dict).
+    regions
+        The regions the splits cut (the ROI), or None to check the genome alone.
+    what
+        What the regions are, in the message (``"ROI bins"``, ``"promoters"``, ``"region bins"``).
+
+    Raises
+    ------
+    ValueError
+        A split chromosome the genome lacks, or one that holds no region: the message names the config
+        key, the chromosome and the genome's chromosomes (or the regions' chromosomes).
+    """
+    sizes = chrom_sizes if isinstance(chrom_sizes, Mapping) else read_chrom_sizes(chrom_sizes)
+    names = list(sizes)
+    shown = ", ".join(names[:8]) + (f", ... ({len(names)} in all)" if len(names) > 8 else "")
+    used = set(regions["chrom"].astype(str)) if regions is not None else None
+    for key, chroms in splits.items():
+        for chrom in chroms:
+            if chrom not in sizes:
+                raise ValueError(
+                    f"config {key}: {chrom} is not a chromosome of the genome (it has {shown}); "
+                    f"choose split chromosomes among the genome's"
+                )
+            if used is not None and chrom not in used:
+                held = ", ".join(sorted(used)[:8]) or "none"
+                raise ValueError(
+                    f"config {key}: {chrom} holds none of the {what} (they are on {held}); the split "
+                    f"would be empty: choose a chromosome that holds some"
+                )
+
+
 def write_jund_roi(
     peaks: str | Path,
     chrom_sizes: str | Path,
@@ -328,9 +388,15 @@ def write_jund_roi(
     *,
     extend: int = 10_000,
     binsize: int = 200,
+    splits: Mapping[str, Sequence[str]] | None = None,
 ) -> JundRoi:
-    """:func:`jund_roi`, written to ``merged_out`` and ``roi_out`` (BED3)."""
+    """:func:`jund_roi`, written to ``merged_out`` and ``roi_out`` (BED3).
+
+    ``splits`` (``{config key: chromosomes}``: the validation and test chromosomes) are checked first
+    (:func:`check_split_chromosomes`): nothing is written when one is missing or holds no ROI bin.
+    """
     result = jund_roi(peaks, chrom_sizes, blacklist, extend=extend, binsize=binsize)
+    check_split_chromosomes(splits or {}, chrom_sizes, result.roi, what="ROI bins")
     write_bed(result.merged, merged_out)
     write_bed(result.roi, roi_out)
     return result
@@ -435,9 +501,12 @@ def write_promoters(
     *,
     upstream: int = 200,
     gene_type: str | None = "protein_coding",
+    splits: Mapping[str, Sequence[str]] | None = None,
 ) -> pd.DataFrame:
-    """:func:`promoters`, written to ``dest`` as BED6 + gene_name."""
+    """:func:`promoters`, written to ``dest`` as BED6 + gene_name; ``splits`` (the test chromosomes and
+    the folds) are checked first (:func:`check_split_chromosomes`)."""
     out = promoters(annotation, upstream=upstream, gene_type=gene_type, chrom_sizes=chrom_sizes)
+    check_split_chromosomes(splits or {}, chrom_sizes, out, what="promoters")
     write_bed(out, dest, columns=list(out.columns))
     return out
 
@@ -590,6 +659,10 @@ def tf_bins(
     for path in peak_files:
         peaks = read_regions(path)
         peaks = peaks[peaks["chrom"].isin(list(sizes))]
+        beyond = int(past_chromosome_ends(peaks, sizes).sum())
+        if beyond:  # DeepSEA's recipe: bins of a genome-wide grid, none past a chromosome's end
+            log.warning("%s: %d peak(s) end past their chromosome's end: the grid has no bin there, "
+                        "so only their parts inside count", path, beyond)
         for chrom, group in merge_intervals(peaks).groupby("chrom", sort=False):
             s = group["start"].to_numpy(np.int64)
             e = group["end"].to_numpy(np.int64)
@@ -712,6 +785,7 @@ def write_deepsea_regions(
             "write_deepsea_regions: no region bin (do the TF peaks lie on the "
             f"chromosomes of {chrom_sizes}?)"
         )
+    check_split_chromosomes({"deepsea.regions.test": test_chroms}, sizes, bins, what="region bins")
     split = split_bins(
         bins,
         test_chroms=test_chroms,

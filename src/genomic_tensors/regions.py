@@ -26,6 +26,8 @@ __all__ = [
     "NARROWPEAK_COLUMNS",
     "check_assembly",
     "check_chromosomes",
+    "check_within_chromosomes",
+    "past_chromosome_ends",
     "genome_bins",
     "read_chrom_sizes",
     "read_regions",
@@ -588,4 +590,52 @@ def check_assembly(
         f"{source}: {first} is {int(data_sizes[first]):,} bp there but {int(genome_sizes[first]):,} bp in "
         f"the genome ({genome}){more}. The file probably comes from another assembly than the genome "
         f"(hg19 and hg38 share every chromosome name): use files of the genome's assembly"
+    )
+
+
+def _record_line(path: Path, record: int) -> int | None:
+    """1-based line number of the ``record``-th (0-based) region record of a BED-like file."""
+    seen = -1
+    with _open_text(path) as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip() or line.startswith(("#", "track", "browser")):
+                continue
+            seen += 1
+            if seen == record:
+                return number
+    return None
+
+
+def past_chromosome_ends(frame: pd.DataFrame, sizes: Mapping[str, int]) -> np.ndarray:
+    """Boolean mask of the intervals that end past their chromosome's end (chromosomes absent from
+    ``sizes`` are not judged)."""
+    length = frame["chrom"].astype(str).map(sizes)
+    return (length.notna() & (frame["end"] > length.fillna(0))).to_numpy()
+
+
+def check_within_chromosomes(
+    frame: pd.DataFrame, sizes: Mapping[str, int], *, source: str | Path
+) -> None:
+    """Fail on intervals that end past their chromosome's end in the genome.
+
+    ``frame`` is :func:`read_regions` of ``source`` (index = record number), possibly filtered.
+
+    Raises
+    ------
+    ValueError
+        Naming the file and line of the first such interval, the interval, the chromosome length,
+        how many there are, and that the file probably comes from another assembly.
+    """
+    beyond = past_chromosome_ends(frame, sizes)
+    if not beyond.any():
+        return
+    first = frame[beyond].iloc[0]
+    record = frame.index[np.flatnonzero(beyond)[0]]
+    line = _record_line(Path(source), int(record)) if Path(str(source)).is_file() else None
+    where = f"{source}, line {line}" if line else str(source)
+    chrom = str(first["chrom"])
+    raise ValueError(
+        f"{where}: {chrom}:{int(first['start']):,}-{int(first['end']):,} ends past the end of {chrom} "
+        f"({int(sizes[chrom]):,} bp in the genome; {int(beyond.sum())} interval(s) in all). The file "
+        f"probably comes from another assembly than the genome: use files of the genome's assembly"
     )

@@ -349,6 +349,10 @@ def score_variants(
                 _score_chunk(model, genome, str(fasta), batch, width, k, codes_input, strands,
                              names, tsv_scores, summary, h5, first, batch_size, eps)
         done = True
+    except ValueError as err:
+        if str(err).startswith("VCF line"):  # name the file, as read_snvs's own errors do
+            raise ValueError(f"{vcf}, line{str(err)[len('VCF line'):]}") from None
+        raise
     finally:
         if h5 is not None:
             h5.close()

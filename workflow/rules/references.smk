@@ -159,6 +159,7 @@ if "jund" in config:
         params:
             extension=_section("jund", "roi", "extend", default=10000),
             binsize=_section("jund", "roi", "binsize", default=200),
+            splits=split_chromosomes("jund"),
         script:
             "../../scripts/prepare_jund_roi.py"
 
@@ -181,6 +182,7 @@ if "cage" in config:
             gene_type=_section(
                 "cage", "promoter", "gene_type", default="protein_coding"
             ),
+            splits=split_chromosomes("cage"),
         script:
             "../../scripts/prepare_promoters.py"
 

@@ -228,3 +228,32 @@ def _deepsea_region_inputs(wildcards):
     else:
         inputs["peaks"] = deepsea_tf_paths(wildcards)
     return inputs
+
+
+# --- Split chromosomes: checked against the genome at the ROI rules, and already here when the genome's
+# index is on disk when the workflow starts (so that a dry run names a wrong split chromosome) ---
+def split_chromosomes(case):
+    """``{config key: chromosomes}`` of a case's validation/test/fold splits."""
+    if case == "jund":
+        return {f"jund.{key}": config["jund"][key] for key in ("validation", "test")}
+    if case == "cage":
+        return {f"cage.{key}": config["cage"].get(key, []) for key in ("test", "folds")}
+    if case == "deepsea":
+        test = config["deepsea"].get("regions", {}).get("test")
+        return {"deepsea.regions.test": test} if test else {}
+    return {}
+
+
+def check_splits_against_genomes_on_disk():
+    from genomic_tensors.recipes import check_split_chromosomes
+
+    for case in ("jund", "cage", "deepsea"):
+        genome = config.get(case, {}).get("genome")
+        if genome not in config.get("genomes", {}):
+            continue
+        fai = Path(genome_fai(genome))
+        if fai.is_file() and fai.stat().st_size > 0:
+            check_split_chromosomes(split_chromosomes(case), fai)
+
+
+check_splits_against_genomes_on_disk()

@@ -193,6 +193,9 @@ def _world(tmp_path: Path, base: str, behaviour: Behaviour) -> dict:
             "peaks": acc,
             "dnase": {"roadmap": "reads"},
             "roi": {"extend": 500, "binsize": 200},
+            # the tiny genome has chr1, chr2, chr8, chr9 (the default test chromosome chr3 would fail)
+            "validation": ["chr2"],
+            "test": ["chr1"],
         },
         "cage": {
             "genome": "tiny",
@@ -207,7 +210,8 @@ def _world(tmp_path: Path, base: str, behaviour: Behaviour) -> dict:
             "genome": "tiny",
             "feature_list": "urls",
             "categories": {"DNase": "/DNase_", "TF": "/TF_", "Histone": "/Histone_"},
-            "regions": {"block_size": 1, "validation_fraction": 0.2, "seed": 1},
+            # the TF peaks lie on chr1 and chr8: a test chromosome without bins (the default chr9) fails
+            "regions": {"block_size": 1, "validation_fraction": 0.2, "seed": 1, "test": ["chr8"]},
             # the case rules (deepsea.smk) read a grid even when the case is not enabled
             "grid": [{"models": ["deepsea"], "windows": [500], "orders": [1], "strands": ["both"]}],
         },

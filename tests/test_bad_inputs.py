@@ -17,7 +17,6 @@ place of the marked placeholder). ``test_catalogue_matches_docs`` keeps the thre
 
 from __future__ import annotations
 
-import gzip
 import logging
 import os
 import re
@@ -34,6 +33,8 @@ import yaml
 
 from genomic_tensors import download, recipes
 from genomic_tensors.cases import cage, jund
+from test_coverage import make_bam  # the suite's BAM writer (tests/ is on sys.path)
+from test_recipes import _write  # the suite's text-file writer (optionally gzipped)
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs" / "bad_inputs.md"
@@ -156,16 +157,6 @@ ROWS: list[Row] = [
 CHROMS = (("chr1", 3000), ("chr2", 2000))
 
 
-def _write(path: Path, text: str, *, gz: bool = False) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if gz:
-        with gzip.open(path, "wt") as handle:
-            handle.write(text)
-    else:
-        path.write_text(text)
-    return path
-
-
 def _sizes(tmp_path: Path, chroms=CHROMS) -> Path:
     return _write(tmp_path / "chrom.sizes", "".join(f"{c}\t{n}\n" for c, n in chroms))
 
@@ -189,29 +180,13 @@ def _fasta(tmp_path: Path, chroms=CHROMS, name: str = "genome.fa") -> Path:
 
 def _bam(path: Path, chroms=CHROMS, n_reads: int = 200, index: bool = True) -> Path:
     """A coordinate-sorted BAM, ``n_reads`` 20-bp reads per chromosome (``.bai`` if ``index``)."""
-    header = {
-        "HD": {"VN": "1.6", "SO": "coordinate"},
-        "SQ": [{"SN": n, "LN": ln} for n, ln in chroms],
-    }
-    unsorted = path.with_name(path.stem + ".unsorted.bam")
-    with pysam.AlignmentFile(str(unsorted), "wb", header=header) as out:
-        for tid, (_, length) in enumerate(chroms):
-            for i in range(n_reads):
-                seg = pysam.AlignedSegment(out.header)
-                seg.query_name = f"r{tid}_{i}"
-                seg.flag = 16 if i % 2 else 0
-                seg.reference_id = tid
-                seg.reference_start = (i * 7) % (length - 20)
-                seg.mapping_quality = 60
-                seg.cigarstring = "20M"
-                seg.query_sequence = "ACGT" * 5
-                seg.query_qualities = pysam.qualitystring_to_array("I" * 20)
-                out.write(seg)
-    pysam.sort("-o", str(path), str(unsorted))
-    unsorted.unlink()
-    if index:
-        pysam.index(str(path))
-    return path
+    reads = [
+        {"chrom": chrom, "pos": (i * 7) % (length - 20), "cigar": "20M", "flag": 16 if i % 2 else 0,
+         "name": f"r{tid}_{i}"}
+        for tid, (chrom, length) in enumerate(chroms)
+        for i in range(n_reads)
+    ]  # fmt: skip
+    return make_bam(path, reads, chroms=chroms, index=index)
 
 
 def _bigwig(path: Path, chroms=CHROMS) -> Path:

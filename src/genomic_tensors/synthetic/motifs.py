@@ -1,7 +1,6 @@
-"""Sequence layer of the synthetic demo world: background genome, motif models, placement, FASTA.
+"""Motif models of the synthetic demo world: JASPAR matrices whose bound sites couple neighbours.
 
-Private helper of :mod:`genomic_tensors.synthetic`. Bases are coded A=0, C=1, G=2, T=3, N=4 in
-``uint8`` arrays; coordinates are 0-based, half-open.
+Bases are coded A=0, C=1, G=2, T=3 in ``uint8`` arrays (see :mod:`.sequence`).
 """
 
 from __future__ import annotations
@@ -12,11 +11,6 @@ from itertools import product
 from pathlib import Path
 
 import numpy as np
-
-BASES = np.frombuffer(b"ACGTN", dtype=np.uint8)
-LOWER = np.frombuffer(b"acgtn", dtype=np.uint8)
-N_CODE = 4
-COMPLEMENT = np.array([3, 2, 1, 0, 4], dtype=np.uint8)
 
 # Binary partitions of the four bases used to couple neighbouring motif positions:
 # class of A, C, G, T under purine/pyrimidine, weak/strong and amino/keto.
@@ -193,94 +187,34 @@ class MotifModel:
         return ok
 
 
-def background_sequence(
-    rng: np.random.Generator, length: int, gc: float, cpg_depletion: float
-) -> np.ndarray:
-    """I.i.d. bases with GC fraction ``gc``, then a fraction of CpG turned into TpG or CpA.
-
-    Returns ``uint8 (length,)`` codes.
-    """
-    p = np.array([(1 - gc) / 2, gc / 2, gc / 2, (1 - gc) / 2])
-    seq = rng.choice(4, size=length, p=p).astype(np.uint8)
-    cpg = np.flatnonzero((seq[:-1] == 1) & (seq[1:] == 2))
-    hit = cpg[rng.random(len(cpg)) < cpg_depletion]
-    to_t = rng.random(len(hit)) < 0.5
-    seq[hit[to_t]] = 3  # C of CpG -> T
-    seq[hit[~to_t] + 1] = 0  # G of CpG -> A
-    return seq
-
-
-def reverse_complement(codes: np.ndarray) -> np.ndarray:
-    """Reverse complement of base codes along the last axis."""
-    return COMPLEMENT[codes[..., ::-1]]
+# name -> (JASPAR matrix, uniform padding (left, right), coupled blocks in padded coordinates)
+MOTIF_SPECS: dict[str, tuple[str, tuple[int, int], tuple[tuple[int, ...], ...]]] = {
+    "JUND": ("MA0491.1", (2, 2), ((0, 1), (2, 3), (12, 13, 14))),
+    "CTCF": ("MA0139.1", (0, 0), ((0, 1, 2), (16, 17, 18))),
+    "ZNF143": ("MA0088.2", (0, 0), ((0, 1), (13, 14))),
+    "CEBPB": ("MA0466.2", (0, 0), ()),
+    "MAFK": ("MA0496.1", (0, 0), ()),
+    "POU5F1": ("MA1115.1", (0, 0), ()),
+    "TBP": ("MA0108.2", (0, 0), ()),
+    "SP1": ("MA0079.3", (2, 2), ((1, 2), (12, 13, 14))),
+    "NRF1": ("MA0506.1", (0, 0), ()),
+    "REST": ("MA0138.2", (0, 0), ()),
+    "YY1": ("MA0095.2", (0, 0), ()),
+}
+# JunD core TGA[CG]TCA sits at padded positions 4..10; position 5 is the invariant G of TGA.
+JUND_CORE = slice(4, 11)
+JUND_KEY_POSITION = 5
 
 
-class Occupancy:
-    """Which bases of each chromosome already carry a planted element (or N), to avoid overlaps."""
-
-    def __init__(self, sizes: dict[str, int]):
-        self.mask = {chrom: np.zeros(size, dtype=bool) for chrom, size in sizes.items()}
-
-    def mark(self, chrom: str, start: int, end: int) -> None:
-        """Mark ``[start, end)`` of ``chrom`` occupied (clipped to the chromosome)."""
-        self.mask[chrom][max(start, 0) : max(end, 0)] = True
-
-    def place(
-        self,
-        rng: np.random.Generator,
-        chrom: str,
-        n: int,
-        length: int,
-        lo: int,
-        hi: int,
-        margin: int = 0,
-        mark: bool = True,
-    ) -> np.ndarray:
-        """Draw up to ``n`` free, non-overlapping starts for elements of ``length`` in ``[lo, hi)``.
-
-        An element ``[s, s + length)`` is accepted when ``[s - margin, s + length + margin)`` is free.
-        Fewer than ``n`` starts come back when the range is crowded. Returns sorted ``int64`` starts.
-        """
-        mask = self.mask[chrom]
-        lo = max(lo, margin)
-        hi = min(hi, len(mask) - margin)
-        if n <= 0 or hi - lo < length:
-            return np.zeros(0, dtype=np.int64)
-        accepted: list[int] = []
-        w_lo, w_hi = lo - margin, hi + margin  # the part of the mask any candidate can touch
-        for _attempt in range(4):
-            need = n - len(accepted)
-            if need <= 0:
-                break
-            cand = rng.integers(lo, hi - length + 1, size=need * 3)
-            csum = np.concatenate([[0], np.cumsum(mask[w_lo:w_hi], dtype=np.int64)])
-            cand = cand[(csum[cand + length + margin - w_lo] - csum[cand - margin - w_lo]) == 0]
-            for s in cand.tolist():
-                if mask[max(s - margin, 0) : s + length + margin].any():
-                    continue
-                accepted.append(s)
-                mask[max(s - margin, 0) : s + length + margin] = True
-                if len(accepted) == n:
-                    break
-        starts = np.array(sorted(accepted), dtype=np.int64)
-        if not mark:
-            for s in starts.tolist():
-                mask[max(s - margin, 0) : s + length + margin] = False
-        return starts
-
-
-def write_fasta(
-    path: Path, genome: dict[str, np.ndarray], lower: dict[str, np.ndarray], width: int = 60
-) -> None:
-    """Write base codes as FASTA with ``width`` letters per line; ``lower`` masks soft-masked bases."""
-    with open(path, "wb") as handle:
-        for chrom, codes in genome.items():
-            letters = np.where(lower[chrom], LOWER[codes], BASES[codes]).astype(np.uint8)
-            handle.write(f">{chrom}\n".encode())
-            n_full = len(letters) // width
-            body = letters[: n_full * width].reshape(n_full, width)
-            nl = np.full((n_full, 1), ord("\n"), dtype=np.uint8)
-            handle.write(np.hstack([body, nl]).tobytes())
-            rest = letters[n_full * width :]
-            if len(rest):
-                handle.write(rest.tobytes() + b"\n")
+def load_motifs(path: Path) -> dict[str, MotifModel]:
+    """The world's motif models from the shipped JASPAR file (see ``MOTIF_SPECS``)."""
+    matrices = read_jaspar(path)
+    models = {}
+    for name, (matrix_id, pad, blocks) in MOTIF_SPECS.items():
+        if matrix_id not in matrices:
+            raise ValueError(
+                f"{path}: matrix {matrix_id} ({name}) missing; the file must hold "
+                f"{sorted(spec[0] for spec in MOTIF_SPECS.values())}"
+            )
+        models[name] = MotifModel.from_counts(name, matrix_id, matrices[matrix_id][1], pad, blocks)
+    return models

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import logging
@@ -12,6 +13,7 @@ import pytest
 
 import genomic_tensors
 from genomic_tensors import cache as cache_mod
+from genomic_tensors import files
 from genomic_tensors.cache import cache_key, cache_manifest, cached, file_digest
 from genomic_tensors.progress import progress
 
@@ -57,6 +59,33 @@ def test_file_digest_streams_the_content(inputs, monkeypatch):
     cache_mod._DIGESTS.clear()
     expected = hashlib.blake2b(a.read_bytes(), digest_size=16).hexdigest()
     assert file_digest(a) == expected
+
+
+def test_shared_file_helpers(tmp_path):
+    plain = tmp_path / "a.txt"
+    plain.write_text("one\ntwo\n")
+    packed = tmp_path / "a.txt.gz"
+    packed.write_bytes(gzip.compress(b"one\ntwo\n"))
+    named_gz = tmp_path / "plain.gz"  # told by content, not by name
+    named_gz.write_text("one\ntwo\n")
+    assert [files.is_gzipped(p) for p in (plain, packed, named_gz)] == [False, True, False]
+    for path in (plain, packed, named_gz):
+        with files.open_text(path) as handle:
+            assert handle.read() == "one\ntwo\n"
+    assert files.file_digest(plain) == hashlib.sha256(b"one\ntwo\n").hexdigest()
+    assert files.file_digest(plain, "md5", 3) == hashlib.md5(b"one\ntwo\n").hexdigest()
+    # the cache's digest is the shared one with BLAKE2b-128 (cache keys stay as they were)
+    cache_mod._DIGESTS.clear()
+    assert file_digest(packed) == files.file_digest(packed, "blake2b", digest_size=16)
+    with pytest.raises(FileNotFoundError):
+        files.open_text(tmp_path / "missing.txt")
+
+
+def test_frame_digest_ignores_the_index_but_not_the_columns():
+    frame = pd.DataFrame({"chrom": ["c1", "c2"], "start": [0, 5], "end": [10, 20]})
+    assert cache_mod.frame_digest(frame) == cache_mod.frame_digest(frame.set_axis([7, 3]))
+    assert cache_mod.frame_digest(frame) != cache_mod.frame_digest(frame.rename(columns={"end": "e"}))
+    assert cache_mod.frame_digest(frame) != cache_mod.frame_digest(frame.assign(end=[10, 21]))
 
 
 def test_key_depends_on_content_params_and_version(inputs, tmp_path, monkeypatch):

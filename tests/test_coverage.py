@@ -11,7 +11,8 @@ import pyBigWig
 import pysam
 import pytest
 
-from genomic_tensors import bamio, coverage
+from genomic_tensors import bamio, coverage_files
+from genomic_tensors import coverage as coverage_module
 from genomic_tensors.coverage import Cover, bam_read_ends, bin_positions
 from genomic_tensors.dataset import GenomicDataset
 
@@ -446,7 +447,7 @@ def test_cache_hit_and_rebuild_after_a_changed_bam(tmp_path, caplog):
     bam = make_bam(tmp_path / "c.bam", [{"pos": 3}, {"pos": 12}])
     roi = pd.DataFrame({"chrom": ["chr1"], "start": [0], "end": [20]})
     calls = []
-    original = coverage.bam_read_ends
+    original = coverage_files.bam_read_ends
 
     def counting(*args, **kwargs):
         calls.append(args)
@@ -454,7 +455,7 @@ def test_cache_hit_and_rebuild_after_a_changed_bam(tmp_path, caplog):
 
     cache = tmp_path / "cache"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(coverage, "bam_read_ends", counting)
+        mp.setattr(coverage_files, "bam_read_ends", counting)  # where the BAM kernel finds it
         first = Cover.from_bam(bam, roi, resolution=10, cache_dir=cache)
         second = Cover.from_bam(bam, roi, resolution=10, cache_dir=cache)
         assert len(calls) == 1  # the second came from the cache
@@ -762,3 +763,11 @@ def test_a_bigwig_of_another_assembly_fails(tmp_path):
                                          r"\(the given chromosome sizes\)"):
         Cover.from_bigwig(path, roi, binsize=100, genome={"chr1": 1200})
     assert Cover.from_bigwig(path, roi, binsize=100, genome={"chr1": 1000}).shape == (4, 100, 1, 1)
+
+
+def test_coverage_reexports_the_kernels():
+    from genomic_tensors import binning
+
+    assert coverage_files.bam_read_ends is bam_read_ends
+    for name in binning.__all__:
+        assert getattr(coverage_module, name) is getattr(binning, name)

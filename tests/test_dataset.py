@@ -220,3 +220,20 @@ def test_wrappers_compose():
     np.testing.assert_array_equal(aug[:], shifted[:, ::-1, ::-1])
     inner_flip = RandomShift(RandomOrientation(ds, seed=5, p=1.0), shift=1, seed=5)
     assert inner_flip[:].shape == values.shape
+
+
+def test_reversed_conditions_reverses_the_condition_axis_only():
+    from genomic_tensors.dataset import ReversedConditions
+
+    values = np.arange(3 * 4 * 2 * 2, dtype=np.float32).reshape(3, 4, 2, 2)
+    regions = pd.DataFrame({"chrom": ["chr1", "chr1", "chr3"], "start": [0, 4, 0], "end": [4, 8, 4]})
+    ds = GenomicDataset(regions, make_storage(values), conditions=["roadmap", "encode"])
+    view = ReversedConditions(split_by_chromosome(ds, validation=["chr2"], test=["chr3"]).train)
+    batch = view[np.array([0, 1])]
+    np.testing.assert_array_equal(batch, values[[0, 1], ..., ::-1])
+    np.testing.assert_array_equal(batch[:, :, 0, :], values[[0, 1], :, 0, ::-1])  # strands untouched
+    assert batch.flags.c_contiguous and batch.dtype == np.float32
+    np.testing.assert_array_equal(view[1], values[1, ..., ::-1])
+    assert view.conditions == ["encode", "roadmap"] and ds.conditions == ["roadmap", "encode"]
+    assert len(view) == 2 and view.shape == (2, 4, 2, 2) and view.ndim == 4
+    assert view.dtype == np.float32 and list(view.regions["chrom"]) == ["chr1", "chr1"]

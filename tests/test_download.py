@@ -445,3 +445,10 @@ def test_source_for_location_picks_published_lists() -> None:
     local = dl.source_for_location("TF_a", "results/demo/world/deepsea/TF_a.narrowPeak.gz")
     assert local.check == "none" and local.local_input.endswith("TF_a.narrowPeak.gz")
     assert Source.from_config(src.id, src.to_config()) == src
+
+
+def test_download_reexports_the_source_parsing() -> None:
+    from genomic_tensors import sources
+
+    for name in sources.__all__:
+        assert getattr(dl, name) is getattr(sources, name)

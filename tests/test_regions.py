@@ -1,18 +1,20 @@
-"""Tests of genomic_tensors.regions: ROI readers, tiling, chromosome checks, genome bins."""
+"""Tests of genomic_tensors.regions: ROI readers, tiling, chromosome checks, genome bins, merging
+intervals."""
 
 from __future__ import annotations
 
-import gzip
 import logging
 
 import numpy as np
 import pandas as pd
 import pytest
+from test_recipes import _write  # the suite's text-file writer (tests/ is on sys.path)
 
 from genomic_tensors.regions import (
     BED_COLUMNS,
     check_chromosomes,
     genome_bins,
+    merge_spans,
     read_chrom_sizes,
     read_regions,
     tile,
@@ -20,12 +22,7 @@ from genomic_tensors.regions import (
 
 
 def write(path, text, compress=False):
-    if compress:
-        with gzip.open(path, "wt") as handle:
-            handle.write(text)
-    else:
-        path.write_text(text)
-    return path
+    return _write(path, text, gz=compress)
 
 
 # ---------------------------------------------------------------------------------- BED
@@ -282,3 +279,50 @@ def test_real_narrowpeak(shared_data):
     assert len(peaks) > 1000
     assert set(peaks["chrom"]) <= {"chr19", "chrM"}
     assert (peaks["peak"] >= 0).all() and (peaks["peak"] < peaks["end"] - peaks["start"]).all()
+
+
+# ---------------------------------------------------------------------------------- merge_spans
+def _merged(starts, ends, **kwargs):
+    got_starts, got_ends = merge_spans(np.array(starts), np.array(ends), **kwargs)
+    assert got_starts.dtype == np.int64 and got_ends.dtype == np.int64
+    return list(zip(got_starts.tolist(), got_ends.tolist()))
+
+
+def test_merge_spans_overlapping_touching_and_nested():
+    assert _merged([0, 5], [10, 15]) == [(0, 15)]  # overlapping
+    assert _merged([0, 10], [10, 20]) == [(0, 20)]  # touching (book-ended)
+    assert _merged([0, 10], [9, 20]) == [(0, 9), (10, 20)]  # one base apart: kept apart
+    assert _merged([0, 2, 3], [100, 5, 4]) == [(0, 100)]  # nested
+    assert _merged([0, 2, 50], [10, 40, 60]) == [(0, 40), (50, 60)]  # reach of a later interval
+
+
+def test_merge_spans_unsorted_input_gives_sorted_spans():
+    assert _merged([50, 0, 20, 5], [60, 10, 30, 12]) == [(0, 12), (20, 30), (50, 60)]
+
+
+def test_merge_spans_empty_and_degenerate():
+    assert _merged([], []) == []
+    assert _merged([5], [5]) == [(5, 5)]  # an empty interval that nothing touches
+    assert _merged([0, 5], [5, 5]) == [(0, 5)]  # ... or one that touches a span
+
+
+def test_merge_spans_gap_joins_close_intervals():
+    assert _merged([0, 13], [10, 20], gap=3) == [(0, 20)]
+    assert _merged([0, 14], [10, 20], gap=3) == [(0, 10), (14, 20)]
+
+
+def test_merge_spans_locates_every_interval():
+    rng = np.random.default_rng(1)
+    starts = rng.integers(0, 1_000, 200)
+    ends = starts + rng.integers(1, 30, 200)
+    span_starts, span_ends = merge_spans(starts, ends)
+    assert np.all(span_starts[1:] > span_ends[:-1])  # disjoint, not touching
+    span = np.searchsorted(span_starts, starts, side="right") - 1
+    assert np.all(span_starts[span] <= starts) and np.all(ends <= span_ends[span])
+    covered = np.zeros(1_100, bool)
+    for a, b in zip(starts, ends):
+        covered[a:b] = True
+    union = np.zeros(1_100, bool)
+    for a, b in zip(span_starts, span_ends):
+        union[a:b] = True
+    np.testing.assert_array_equal(union, covered)

@@ -11,6 +11,8 @@ import pandas as pd
 import pysam
 import pytest
 
+from genomic_tensors import kmers
+from genomic_tensors import sequence as sequence_module
 from genomic_tensors.dataset import (
     GenomicDataset,
     RandomOrientation,
@@ -119,6 +121,20 @@ def test_complement_permutation_is_the_true_reverse_complement(order):
     x = reference_one_hot(text, order)
     np.testing.assert_array_equal(x[::-1][:, complement_permutation(order)],
                                   reference_one_hot(revcomp(text), order))  # fmt: skip
+
+
+def test_reverse_complement_of_base_codes():
+    codes = encode_bases("ACGTNacgg")
+    assert kmers.reverse_complement(codes).tolist() == encode_bases("CCGTNACGT").tolist()
+    batch = np.stack([encode_bases("AACN"), encode_bases("GTTA")])
+    assert kmers.reverse_complement(batch).tolist() == [
+        encode_bases("NGTT").tolist(), encode_bases("TAAC").tolist()
+    ]
+
+
+def test_sequence_reexports_the_kmer_encoding():
+    for name in ("ALPHABETS", "complement_permutation", "encode_bases", "kmer_codes", "one_hot"):
+        assert getattr(sequence_module, name) is getattr(kmers, name)
 
 
 # ---------------------------------------------------------------------------------- from_fasta

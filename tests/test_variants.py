@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import logging
 
 import h5py
@@ -11,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pysam
 import pytest
+from test_recipes import _write  # the suite's text-file writer (tests/ is on sys.path)
 
 from genomic_tensors.layers import OneHot
 from genomic_tensors.variants import VariantSummary, read_snvs, score_variants, vcf_contigs
@@ -80,14 +80,7 @@ VCF_LINES = [
 
 
 def _vcf(tmp_path, text, name="v.vcf", gz=False):
-    body = "\n".join(VCF_LINES) + "\n"
-    path = tmp_path / name
-    if gz:
-        with gzip.open(path, "wt") as handle:
-            handle.write(body)
-    else:
-        path.write_text(body)
-    return path
+    return _write(tmp_path / name, "\n".join(VCF_LINES) + "\n", gz=gz)
 
 
 def test_planted_motif_destroyed_created_and_ref_mismatch(tmp_path, caplog):

@@ -22,7 +22,11 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-__all__ = ["cache_key", "cache_manifest", "cached", "file_digest"]
+import pandas as pd
+
+from genomic_tensors.files import file_digest as _streamed_digest
+
+__all__ = ["cache_key", "cache_manifest", "cached", "file_digest", "frame_digest"]
 
 logger = logging.getLogger(__name__)
 
@@ -41,14 +45,17 @@ def file_digest(path: str | Path) -> str:
     path = Path(path)
     stat = path.stat()
     memo_key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino)
-    if memo_key in _DIGESTS:
-        return _DIGESTS[memo_key]
-    digest = hashlib.blake2b(digest_size=16)
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    _DIGESTS[memo_key] = digest.hexdigest()
+    if memo_key not in _DIGESTS:
+        _DIGESTS[memo_key] = _entry_digest(path)
     return _DIGESTS[memo_key]
+
+
+def frame_digest(frame: pd.DataFrame) -> str:
+    """BLAKE2b digest (hex, 32 characters) of a DataFrame's content and column names, its index
+    ignored: the cache-key stand-in of a ROI given as a table rather than a file."""
+    hashed = pd.util.hash_pandas_object(frame.reset_index(drop=True), index=False).to_numpy()
+    text = ",".join(map(str, frame.columns)).encode() + hashed.tobytes()
+    return hashlib.blake2b(text, digest_size=16).hexdigest()
 
 
 def _jsonable(value: Any) -> Any:
@@ -230,11 +237,8 @@ def cached(
 
 
 def _entry_digest(path: Path) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+    """BLAKE2b digest (hex, 32 characters) of a file, not memoised."""
+    return _streamed_digest(path, "blake2b", _CHUNK, digest_size=16)
 
 
 def _remove(path: Path) -> None:

@@ -8,44 +8,49 @@ minus-strand window (with ``strand_aware=True``) is reversed along the position 
 strand axis is swapped, so that every sample reads 5' -> 3' on its own strand.
 ``resolution=None`` collapses a whole window into one bin.
 
-Reading is vectorized. BAMs are decoded once per chromosome by :mod:`genomic_tensors.bamio`
-(numpy BGZF/BAM reader) into sorted 5' ends (or fragment midpoints) per strand, from which the bins
-of all windows are counted (one ``np.bincount`` per bin grid, or ``np.searchsorted``).
-A bigWig is read span by span with ``pyBigWig.values``; peak files become per-chromosome
-piecewise-constant functions whose integral or maximum over each bin comes from cumulative sums.
+Reading is vectorized (:mod:`genomic_tensors.coverage_files`, with the binning kernels of
+:mod:`genomic_tensors.binning`). BAMs are decoded once per chromosome by
+:mod:`genomic_tensors.bamio` (numpy BGZF/BAM reader) into sorted 5' ends (or fragment midpoints)
+per strand, from which the bins of all windows are counted (one ``np.bincount`` per bin grid, or
+``np.searchsorted``). A bigWig is read span by span with ``pyBigWig.values``; peak files become
+per-chromosome piecewise-constant functions whose integral or maximum over each bin comes from
+cumulative sums.
 """
 
 from __future__ import annotations
 
-import hashlib
-import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse
 
-from genomic_tensors.bamio import (
-    PAIRED_END_MODES,
-    ReadEnds,
-    bam_read_ends,
-    find_bam_index,
-    open_bam,
+from genomic_tensors.bamio import PAIRED_END_MODES, ReadEnds, bam_read_ends, find_bam_index
+from genomic_tensors.binning import (
+    COLLAPSE_MODES,
+    _check_collapse,
+    _chrom_groups,
+    _Layout,
+    _layout,
+    _orient,
+    bin_positions,
+    bin_steps,
 )
-from genomic_tensors.cache import cache_key, cache_manifest, cached
+from genomic_tensors.cache import cache_key, cache_manifest, cached, frame_digest
+from genomic_tensors.coverage_files import (
+    _bam_chrom_sizes,
+    _bigwig_chrom_sizes,
+    _check_assembly,
+    _source_names,
+    bam_values,
+    bed_values,
+    bigwig_values,
+)
 from genomic_tensors.dataset import GenomicDataset
 from genomic_tensors.normalize import get_normalizer
-from genomic_tensors.progress import progress
-from genomic_tensors.regions import (
-    check_assembly,
-    check_chromosomes,
-    read_chrom_sizes,
-    read_regions,
-    tile,
-)
-from genomic_tensors.storage import STORAGE_KINDS, SparseStorage, make_storage
+from genomic_tensors.regions import check_chromosomes, read_chrom_sizes, read_regions
+from genomic_tensors.storage import STORAGE_KINDS, make_storage
 
 __all__ = [
     "BED_MODES",
@@ -59,390 +64,8 @@ __all__ = [
     "find_bam_index",
 ]
 
-logger = logging.getLogger(__name__)
-
-# ----------------------------------------------------------------------------------------------
-# Binning kernels
-# ----------------------------------------------------------------------------------------------
-COLLAPSE_MODES = ("sum", "mean", "max")
+#: How :meth:`Cover.from_bed` turns peaks into values.
 BED_MODES = ("binary", "score", "categorical")
-#: windows x positions handled at once by the dense kernels
-_DENSE_CELLS = 1 << 23
-
-
-def _check_collapse(collapse: str) -> None:
-    if collapse not in COLLAPSE_MODES:
-        raise ValueError(
-            f"unknown collapse {collapse!r}; expected one of {', '.join(COLLAPSE_MODES)}"
-        )
-
-
-def _window_chunks(n: int, length: int) -> Iterator[slice]:
-    step = max(1, _DENSE_CELLS // max(length, 1))
-    for lo in range(0, n, step):
-        yield slice(lo, min(n, lo + step))
-
-
-def bin_positions(
-    positions: np.ndarray, starts: np.ndarray, length: int, resolution: int, collapse: str = "sum"
-) -> np.ndarray:
-    """Count sorted positions in the bins of windows.
-
-    Parameters
-    ----------
-    positions
-        Sorted int64 0-based positions (one per read; repeats allowed).
-    starts
-        int64 ``(n,)``: window starts (may be negative or run past the chromosome end: those
-        positions hold no reads, i.e. count 0).
-    length
-        Window length in bases, a multiple of ``resolution``.
-    resolution
-        Bases per bin.
-    collapse
-        ``"sum"`` (reads per bin), ``"mean"`` (reads per base, averaged over the bin) or ``"max"``
-        (the largest per-base count in the bin).
-
-    Returns
-    -------
-    numpy.ndarray
-        float32 ``(n, length // resolution)``.
-    """
-    _check_collapse(collapse)
-    starts = np.asarray(starts, np.int64)
-    nbins = length // resolution
-    out = np.zeros((starts.size, nbins), np.float32)
-    if positions.size == 0 or starts.size == 0:
-        return out
-    if collapse in ("sum", "mean"):
-        phase = int(starts[0]) % resolution
-        first = (int(starts.min()) - phase) // resolution
-        cells = (int(starts.max()) + length - phase) // resolution - first
-        if cells <= max(2 * starts.size * nbins, 1 << 22) and np.all(starts % resolution == phase):
-            # all bins on one grid (tiled windows): count reads per grid cell once, then gather
-            lo = np.searchsorted(positions, first * resolution + phase)
-            hi = np.searchsorted(positions, (first + cells) * resolution + phase)
-            grid = np.bincount((positions[lo:hi] - phase) // resolution - first, minlength=cells)
-            at = (starts - phase) // resolution - first
-            for sl in _window_chunks(starts.size, nbins):
-                out[sl] = grid[at[sl, None] + np.arange(nbins)[None, :]]
-            if collapse == "mean":
-                out /= resolution
-            return out
-        edges = np.arange(0, length + 1, resolution, dtype=np.int64)
-        for sl in _window_chunks(starts.size, nbins + 1):
-            idx = np.searchsorted(positions, starts[sl, None] + edges[None, :])
-            out[sl] = np.diff(idx, axis=1)
-        if collapse == "mean":
-            out /= resolution
-        return out
-    for sl in _window_chunks(starts.size, length):
-        st = starts[sl]
-        lo = np.searchsorted(positions, st)
-        hi = np.searchsorted(positions, st + length)
-        counts = hi - lo
-        owner = np.repeat(np.arange(st.size), counts)
-        first = np.repeat(np.cumsum(counts) - counts, counts)
-        hit = positions[np.repeat(lo, counts) + np.arange(owner.size) - first]
-        cells = np.bincount(owner * length + (hit - st[owner]), minlength=st.size * length)
-        out[sl] = cells.reshape(st.size, nbins, resolution).max(axis=2)
-    return out
-
-
-def _collapse_dense(values: np.ndarray, resolution: int, collapse: str) -> np.ndarray:
-    """``(n, length)`` per-base values -> ``(n, length // resolution)`` bins."""
-    n, length = values.shape
-    shaped = values.reshape(n, length // resolution, resolution)
-    if collapse == "sum":
-        return shaped.sum(axis=2, dtype=np.float64).astype(np.float32)
-    if collapse == "mean":
-        return shaped.mean(axis=2, dtype=np.float64).astype(np.float32)
-    return shaped.max(axis=2).astype(np.float32)
-
-
-class _Steps(NamedTuple):
-    """A piecewise-constant function on a chromosome: ``values[i]`` on ``[bounds[i], bounds[i+1])``,
-    0 outside ``[bounds[0], bounds[-1])``."""
-
-    bounds: np.ndarray
-    values: np.ndarray
-
-
-def _steps_from_intervals(starts: np.ndarray, ends: np.ndarray, values: np.ndarray) -> _Steps:
-    """The per-base maximum of ``values`` over the intervals covering each base (0 elsewhere)."""
-    bounds = np.unique(np.concatenate([starts, ends]))
-    seg = np.zeros(max(bounds.size - 1, 0), np.float64)
-    if seg.size:
-        first = np.searchsorted(bounds, starts)
-        last = np.searchsorted(bounds, ends)
-        counts = last - first
-        owner = np.repeat(np.arange(starts.size), counts)
-        index = np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(owner.size)
-        np.maximum.at(seg, index, values[owner])
-    return _Steps(bounds, seg)
-
-
-def bin_steps(
-    steps: _Steps,
-    starts: np.ndarray,
-    length: int,
-    resolution: int,
-    collapse: str,
-    *,
-    min_overlap: float | None = None,
-) -> np.ndarray:
-    """Collapse a piecewise-constant function into the bins of windows.
-
-    Parameters
-    ----------
-    steps
-        The function (0 outside its bounds and outside the chromosome).
-    starts, length, resolution
-        As in :func:`bin_positions`.
-    collapse
-        ``"sum"`` (integral over the bin), ``"mean"`` (integral / bin length) or ``"max"``.
-    min_overlap
-        If given, the bin is 1.0 where the function is non-zero on at least
-        ``min_overlap * resolution`` bases (inclusive), else 0.0 (``collapse`` is then ignored).
-
-    Returns
-    -------
-    numpy.ndarray
-        float32 ``(n, length // resolution)``.
-    """
-    _check_collapse(collapse)
-    starts = np.asarray(starts, np.int64)
-    nbins = length // resolution
-    out = np.zeros((starts.size, nbins), np.float32)
-    bounds, seg = steps
-    if seg.size == 0 or starts.size == 0:
-        return out
-    edges = np.arange(0, length + 1, resolution, dtype=np.int64)
-    if min_overlap is not None or collapse in ("sum", "mean"):
-        weight = (seg != 0).astype(np.float64) if min_overlap is not None else seg
-        cum = np.concatenate([[0.0], np.cumsum(weight * np.diff(bounds))])
-
-        def integral(x: np.ndarray) -> np.ndarray:
-            i = np.clip(np.searchsorted(bounds, x, side="right") - 1, 0, seg.size - 1)
-            inside = (x > bounds[0]) & (x < bounds[-1])
-            part = cum[i] + weight[i] * (x - bounds[i])
-            return np.where(x >= bounds[-1], cum[-1], np.where(inside, part, 0.0))
-
-        for sl in _window_chunks(starts.size, nbins + 1):
-            total = np.diff(integral(starts[sl, None] + edges[None, :]), axis=1)
-            if min_overlap is not None:
-                out[sl] = total >= min_overlap * resolution - 1e-9
-            elif collapse == "mean":
-                out[sl] = total / resolution
-            else:
-                out[sl] = total
-        return out
-    # max: the largest segment value touching each bin, padded with a 0 segment on both sides
-    ext_bounds = np.concatenate(
-        [[np.iinfo(np.int64).min // 4], bounds, [np.iinfo(np.int64).max // 4]]
-    )
-    ext = np.concatenate([[0.0], seg, [0.0], [0.0]])
-    for sl in _window_chunks(starts.size, nbins + 1):
-        x = starts[sl, None] + edges[None, :]
-        lo = np.searchsorted(ext_bounds, x[:, :-1], side="right") - 1
-        hi = np.searchsorted(ext_bounds, x[:, 1:], side="left")
-        pairs = np.stack([lo.ravel(), hi.ravel()], axis=1).ravel()
-        got = np.maximum.reduceat(ext, pairs)[::2]
-        out[sl] = got.reshape(lo.shape)
-    return out
-
-
-# ----------------------------------------------------------------------------------------------
-# Windows
-# ----------------------------------------------------------------------------------------------
-class _Layout(NamedTuple):
-    """Where the samples lie: core windows and their binning."""
-
-    #: core windows (chrom, start, end, strand, name, ...), 0-based half-open, index 0..n-1
-    regions: pd.DataFrame
-    #: int64 ``(n,)`` window starts (core start - flank)
-    starts: np.ndarray
-    #: window length in bases (core + 2 flank)
-    length: int
-    #: bases per bin (the window length when the window is one bin; 0 for variable windows)
-    bin_length: int
-    #: the resolution asked for (None: one bin per window)
-    resolution: int | None
-    #: chromosome -> int64 rows of its windows, in ROI order of first appearance
-    groups: dict[str, np.ndarray]
-
-
-def _layout(
-    roi: Any, binsize: int | None, stepsize: int | None, flank: int, resolution: int | None
-) -> _Layout:
-    if int(flank) < 0:
-        raise ValueError(f"flank must be >= 0, got {flank}")
-    flank = int(flank)
-    if resolution is not None and int(resolution) <= 0:
-        raise ValueError(f"resolution must be a positive integer or None, got {resolution}")
-    regions = tile(read_regions(roi), binsize=binsize, stepsize=stepsize)
-    if regions.empty:
-        raise ValueError(
-            f"no windows: every ROI interval is shorter than binsize={binsize}; the ROI is empty"
-        )
-    cores = (regions["end"] - regions["start"]).to_numpy(np.int64)
-    lengths = cores + 2 * flank
-    if resolution is not None and np.any(lengths != lengths[0]):
-        raise ValueError(
-            f"the ROI intervals have different lengths ({int(cores.min())}..{int(cores.max())} bp) "
-            f"and binsize=None keeps them as they are; give a binsize to tile them, or "
-            f"resolution=None to collapse each window into one bin"
-        )
-    length = int(lengths[0]) if resolution is not None else int(lengths.max())
-    if resolution is not None and length % int(resolution):
-        raise ValueError(
-            f"the window length {length} bp (core {int(cores[0])} + 2 x flank {flank}) is not "
-            f"divisible by resolution={resolution}; choose a resolution that divides it"
-        )
-    if resolution is None and np.any(lengths != lengths[0]):
-        length = -1  # variable windows, one bin each
-    # bases per bin; 0 when windows of different lengths are one bin each (no common length)
-    bin_length = int(resolution) if resolution is not None else max(length, 0)
-    starts = regions["start"].to_numpy(np.int64) - flank
-    res = None if resolution is None else int(resolution)
-    return _Layout(regions, starts, length, bin_length, res, _chrom_groups(regions))
-
-
-def _chrom_groups(regions: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Chromosome -> int64 rows, one hash pass (not one string comparison per chromosome)."""
-    groups = regions.groupby("chrom", sort=False).indices
-    return {str(c): np.asarray(rows, np.int64) for c, rows in groups.items()}
-
-
-def _source_names(
-    paths: Any, conditions: Sequence[str] | None, what: str
-) -> tuple[list[Path], list[str]]:
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
-    paths = [Path(p) for p in paths]
-    if not paths:
-        raise ValueError(f"no {what} files given")
-    for p in paths:
-        if not p.exists():
-            raise FileNotFoundError(f"{what} file not found: {p}")
-    if conditions is None:
-        names = []
-        for p in paths:
-            name = p.name
-            for suffix in (".gz", ".bam", ".bigwig", ".bw", ".bigWig", ".bed", ".narrowPeak"):
-                name = name.removesuffix(suffix)
-            names.append(name)
-    else:
-        names = [str(c) for c in conditions]
-        if len(names) != len(paths):
-            raise ValueError(
-                f"{len(paths)} {what} file(s) but {len(names)} condition name(s): {names}"
-            )
-    return paths, names
-
-
-def _per_window_values(layout: _Layout, kernel: Any, strands: int) -> np.ndarray:
-    """Run ``kernel(chrom, starts, length, resolution) -> (k, bins, strands)`` per chromosome.
-
-    Returns float32 ``(n, bins, strands)`` in window order, windows of variable length handled
-    one length at a time (then one bin each).
-    """
-    regions = layout.regions
-    n = len(regions)
-    if layout.length > 0:
-        lengths = np.full(n, layout.length, np.int64)
-        nbins = layout.length // layout.bin_length
-    else:
-        lengths = (regions["end"] - regions["start"]).to_numpy(np.int64) + (
-            regions["start"].to_numpy(np.int64) - layout.starts
-        ) * 2
-        nbins = 1
-    out = np.zeros((n, nbins, strands), np.float32)
-    for chrom, rows in progress(layout.groups.items(), total=len(layout.groups), desc="coverage",
-                                label=lambda group: group[0]):
-        for length in np.unique(lengths[rows]):
-            sub = rows[lengths[rows] == length]
-            res = layout.bin_length if layout.length > 0 else int(length)
-            out[sub] = kernel(chrom, layout.starts[sub], int(length), res)
-    return out
-
-
-def _bam_kernel(
-    path: Path,
-    *,
-    stranded: bool,
-    collapse: str,
-    min_mapq: int,
-    keep_duplicates: bool,
-    paired_end: str,
-) -> Any:
-    """``kernel(chrom, starts, length, res) -> (k, bins, strands)`` counting one BAM's reads;
-    the read ends of the last chromosome are kept for its other window lengths."""
-    cache: dict[str, ReadEnds] = {}
-
-    def kernel(chrom: str, starts: np.ndarray, length: int, res: int) -> np.ndarray:
-        if chrom not in cache:
-            cache.clear()
-            cache[chrom] = bam_read_ends(
-                path, chrom, min_mapq=min_mapq, keep_duplicates=keep_duplicates,
-                paired_end=paired_end,
-            )  # fmt: skip
-        ends = cache[chrom]
-        if not stranded and collapse == "max":
-            merged = np.sort(np.concatenate([ends.plus, ends.minus]), kind="stable")
-            return bin_positions(merged, starts, length, res, collapse)[:, :, None]
-        plus = bin_positions(ends.plus, starts, length, res, collapse)
-        minus = bin_positions(ends.minus, starts, length, res, collapse)
-        if stranded:
-            return np.stack([plus, minus], axis=2)
-        return (plus + minus)[:, :, None]
-
-    return kernel
-
-
-def _bigwig_kernel(handle: Any, sizes: dict[str, int], collapse: str, nan_value: float) -> Any:
-    """``kernel(chrom, starts, length, res) -> (k, bins, 1)`` averaging (etc.) one bigWig."""
-
-    def kernel(chrom: str, starts: np.ndarray, length: int, res: int) -> np.ndarray:
-        dense = _bigwig_windows(handle, chrom, sizes[chrom], starts, length, nan_value)
-        return _collapse_dense(dense, res, collapse)[:, :, None]
-
-    return kernel
-
-
-def _bed_kernel(steps: dict[str, _Steps], collapse: str, min_overlap: float | None) -> Any:
-    """``kernel(chrom, starts, length, res) -> (k, bins, 1)`` labelling from one peak set."""
-
-    def kernel(chrom: str, starts: np.ndarray, length: int, res: int) -> np.ndarray:
-        if chrom not in steps:
-            return np.zeros((starts.size, length // res, 1), np.float32)
-        got = bin_steps(steps[chrom], starts, length, res, collapse, min_overlap=min_overlap)
-        return got[:, :, None]
-
-    return kernel
-
-
-def _orient(values: np.ndarray, minus: np.ndarray) -> np.ndarray:
-    """Reverse the bins and swap the strands of the minus-strand windows (in place)."""
-    if minus.any():
-        values[minus] = values[minus][:, ::-1, ::-1]
-    return values
-
-
-def _stack_conditions(
-    layout: Any, blocks: Iterator[np.ndarray], n_conditions: int, strand_aware: bool
-) -> np.ndarray:
-    """One float32 ``(..., n_conditions)`` array from per-condition blocks ``(n_windows, bins,
-    strands)``, each oriented first (minus-strand windows reversed) when ``strand_aware``."""
-    minus = layout.regions["strand"].to_numpy() == "-"
-    values = None
-    for c, block in enumerate(blocks):
-        if strand_aware:
-            _orient(block, minus)
-        if values is None:
-            values = np.zeros((*block.shape, n_conditions), np.float32)
-        values[..., c] = block
-    return values
 
 
 # ----------------------------------------------------------------------------------------------
@@ -526,33 +149,52 @@ class Cover(GenomicDataset):
         )
 
     @classmethod
-    def _cached(
+    def _from_files(
         cls,
-        cache_dir: str | Path | None,
-        files: list[Path],
+        paths: list[Path],
         roi: Any,
-        params: dict[str, Any],
+        values: Callable[[_Layout], tuple[Any, list[str]]],
+        *,
+        tiling: tuple[int | None, int | None, int, int | None],
+        strand_aware: bool,
         storage: str,
-        build: Any,
-        label: str,
+        cache_dir: str | Path | None,
+        params: dict[str, Any],
+        normalizer: Any = None,
     ) -> Cover:
+        """A Cover of ``values(layout) -> (values, condition names)`` over the windows of ``roi``,
+        built or loaded from the cache.
+
+        ``tiling`` is ``(binsize, stepsize, flank, resolution)``; ``params`` are the cache-key
+        parameters of the source besides those, the ROI and the storage.
+        """
+        binsize, stepsize, flank, resolution = tiling
         if storage not in STORAGE_KINDS:
             raise ValueError(
                 f"unknown storage {storage!r}; expected one of {', '.join(STORAGE_KINDS)}"
             )
+
+        def build() -> Cover:
+            layout = _layout(roi, binsize, stepsize, flank, resolution)
+            data, conditions = values(layout)
+            return cls._finish(
+                data, layout, flank=flank, conditions=conditions, strand_aware=strand_aware,
+                storage=storage, normalizer=normalizer,
+            )  # fmt: skip
+
         if cache_dir is None:
             return build()
-        files = list(files)
+        files = list(paths)
         roi_param: Any = None
         if isinstance(roi, pd.DataFrame):
-            hashed = pd.util.hash_pandas_object(roi.reset_index(drop=True), index=False).to_numpy()
-            roi_param = hashlib.blake2b(
-                ",".join(map(str, roi.columns)).encode() + hashed.tobytes(), digest_size=16
-            ).hexdigest()
+            roi_param = frame_digest(roi)
         else:
             files.append(Path(roi))
-        params = {"class": "Cover", "roi": roi_param, "storage": storage, **params}
-        manifest = {**cache_manifest(files, params), "kind": "Cover"}
+        params = {
+            "class": "Cover", "roi": roi_param, "storage": storage, "binsize": binsize,
+            "stepsize": stepsize, "flank": int(flank), "resolution": resolution,
+            "strand_aware": bool(strand_aware), **params,
+        }  # fmt: skip
         return cached(
             cache_dir,
             cache_key(files, params),
@@ -560,8 +202,8 @@ class Cover(GenomicDataset):
             lambda obj, path: obj.save(path),
             lambda path: cls.load(path, lazy=True),
             suffix=".h5" if storage == "hdf5" else ".npz",
-            manifest=manifest,
-            label=label,
+            manifest={**cache_manifest(files, params), "kind": "Cover"},
+            label=f"Cover {paths[0].name}",
         )
 
     # ------------------------------------------------------------------ BAM
@@ -639,34 +281,23 @@ class Cover(GenomicDataset):
             find_bam_index(p)
         _check_assembly(paths, _bam_chrom_sizes, roi, genome)
 
-        def build() -> Cover:
-            layout = _layout(roi, binsize, stepsize, flank, resolution)
-            n_strands = 2 if stranded else 1
-
-            def blocks() -> Iterator[np.ndarray]:
-                for path in paths:
-                    sizes = _bam_chrom_sizes(path)
-                    check_chromosomes(layout.regions["chrom"], sizes, source=str(path))
-                    kernel = _bam_kernel(
-                        path, stranded=stranded, collapse=collapse, min_mapq=min_mapq,
-                        keep_duplicates=keep_duplicates, paired_end=paired_end,
-                    )  # fmt: skip
-                    yield _per_window_values(layout, kernel, n_strands)
-
-            values = _stack_conditions(layout, blocks(), len(paths), strand_aware)
-            return cls._finish(
-                values, layout, flank=flank, conditions=names, strand_aware=strand_aware,
-                storage=storage, normalizer=norm_obj,
+        def values(layout: _Layout) -> tuple[np.ndarray, list[str]]:
+            counts = bam_values(
+                paths, layout, stranded=stranded, collapse=collapse, min_mapq=min_mapq,
+                keep_duplicates=keep_duplicates, paired_end=paired_end, strand_aware=strand_aware,
             )  # fmt: skip
+            return counts, names
 
         params = {
-            "source": "bam", "binsize": binsize, "stepsize": stepsize, "flank": int(flank),
-            "resolution": resolution, "stranded": bool(stranded), "paired_end": paired_end,
+            "source": "bam", "stranded": bool(stranded), "paired_end": paired_end,
             "min_mapq": int(min_mapq), "keep_duplicates": bool(keep_duplicates),
             "collapse": collapse, "normalizer": _describe(norm_obj), "conditions": names,
-            "strand_aware": bool(strand_aware),
         }  # fmt: skip
-        return cls._cached(cache_dir, paths, roi, params, storage, build, f"Cover {paths[0].name}")
+        return cls._from_files(
+            paths, roi, values, tiling=(binsize, stepsize, flank, resolution),
+            strand_aware=strand_aware, storage=storage, cache_dir=cache_dir, params=params,
+            normalizer=norm_obj,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ bigWig
     @classmethod
@@ -708,43 +339,26 @@ class Cover(GenomicDataset):
         Cover
             float32 ``(n_windows, window_length // resolution, 1, n_bigwigs)``.
         """
-        import pyBigWig
-
         paths, names = _source_names(bigwigs, conditions, "bigWig")
         _check_collapse(collapse)
         norm_obj = None if normalizer is None else get_normalizer(normalizer)
         _check_assembly(paths, _bigwig_chrom_sizes, roi, genome)
 
-        def build() -> Cover:
-            layout = _layout(roi, binsize, stepsize, flank, resolution)
-
-            def blocks() -> Iterator[np.ndarray]:
-                for path in paths:
-                    handle = pyBigWig.open(str(path))
-                    if handle is None or not handle.isBigWig():
-                        raise ValueError(f"{path} is not a bigWig file")
-                    try:
-                        sizes = dict(handle.chroms())
-                        check_chromosomes(layout.regions["chrom"], sizes, source=str(path))
-                        kernel = _bigwig_kernel(handle, sizes, collapse, nan_value)
-                        block = _per_window_values(layout, kernel, 1)
-                    finally:
-                        handle.close()
-                    yield block
-
-            values = _stack_conditions(layout, blocks(), len(paths), strand_aware)
-            return cls._finish(
-                values, layout, flank=flank, conditions=names, strand_aware=strand_aware,
-                storage=storage, normalizer=norm_obj,
-            )  # fmt: skip
+        def values(layout: _Layout) -> tuple[np.ndarray, list[str]]:
+            signal = bigwig_values(
+                paths, layout, collapse=collapse, nan_value=nan_value, strand_aware=strand_aware
+            )
+            return signal, names
 
         params = {
-            "source": "bigwig", "binsize": binsize, "stepsize": stepsize, "flank": int(flank),
-            "resolution": resolution, "collapse": collapse, "nan_value": float(nan_value),
+            "source": "bigwig", "collapse": collapse, "nan_value": float(nan_value),
             "normalizer": _describe(norm_obj), "conditions": names,
-            "strand_aware": bool(strand_aware),
         }  # fmt: skip
-        return cls._cached(cache_dir, paths, roi, params, storage, build, f"Cover {paths[0].name}")
+        return cls._from_files(
+            paths, roi, values, tiling=(binsize, stepsize, flank, resolution),
+            strand_aware=strand_aware, storage=storage, cache_dir=cache_dir, params=params,
+            normalizer=norm_obj,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ BED / narrowPeak
     @classmethod
@@ -807,61 +421,20 @@ class Cover(GenomicDataset):
             if not 0 < float(min_overlap) <= 1:
                 raise ValueError(f"min_overlap must be a fraction in (0, 1], got {min_overlap}")
 
-        def build() -> Cover:
-            layout = _layout(roi, binsize, stepsize, flank, resolution)
-            minus = layout.regions["strand"].to_numpy() == "-"
-            blocks: list[np.ndarray] = []
-            labels: list[str] = []
-            sparse_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-            width = None
-            for path, cname in zip(paths, names, strict=True):
-                peaks = _read_peaks(path)
-                if mode == "categorical":
-                    cats = sorted(pd.unique(peaks["name"]))
-                    groups = [
-                        (c if len(paths) == 1 else f"{cname}/{c}", peaks[peaks["name"] == c])
-                        for c in cats
-                    ]
-                else:
-                    groups = [(cname, peaks)]
-                for label, group in groups:
-                    steps = _peak_steps(group, score=mode == "score")
-                    kernel = _bed_kernel(steps, collapse, min_overlap)
-                    block = _per_window_values(layout, kernel, 1)
-                    if strand_aware:
-                        _orient(block, minus)
-                    labels.append(label)
-                    width = block.shape[1]
-                    if storage == "sparse":
-                        flat = block.reshape(block.shape[0], -1)
-                        rows, cols = np.nonzero(flat)
-                        sparse_parts.append((rows, cols, flat[rows, cols]))
-                    else:
-                        blocks.append(block)
-            n = len(layout.regions)
-            if storage == "sparse":
-                n_cond = len(labels)
-                rows = np.concatenate([p[0] for p in sparse_parts])
-                cols = np.concatenate([p[1] * n_cond + c for c, p in enumerate(sparse_parts)])
-                data = np.concatenate([p[2] for p in sparse_parts]).astype(np.float32)
-                matrix = scipy.sparse.csr_array((data, (rows, cols)), shape=(n, width * n_cond))
-                store: Any = SparseStorage(matrix, (n, width, 1, n_cond))
-                return cls._finish(
-                    store, layout, flank=flank, conditions=labels, strand_aware=strand_aware,
-                    storage=storage,
-                )  # fmt: skip
-            values = np.stack(blocks, axis=3)
-            return cls._finish(
-                values, layout, flank=flank, conditions=labels, strand_aware=strand_aware,
-                storage=storage,
+        def values(layout: _Layout) -> tuple[Any, list[str]]:
+            return bed_values(
+                paths, names, layout, mode=mode, collapse=collapse, min_overlap=min_overlap,
+                strand_aware=strand_aware, sparse=storage == "sparse",
             )  # fmt: skip
 
         params = {
-            "source": "bed", "binsize": binsize, "stepsize": stepsize, "flank": int(flank),
-            "resolution": resolution, "mode": mode, "min_overlap": min_overlap,
-            "collapse": collapse, "conditions": names, "strand_aware": bool(strand_aware),
+            "source": "bed", "mode": mode, "min_overlap": min_overlap, "collapse": collapse,
+            "conditions": names,
         }  # fmt: skip
-        return cls._cached(cache_dir, paths, roi, params, storage, build, f"Cover {paths[0].name}")
+        return cls._from_files(
+            paths, roi, values, tiling=(binsize, stepsize, flank, resolution),
+            strand_aware=strand_aware, storage=storage, cache_dir=cache_dir, params=params,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ arrays
     @classmethod
@@ -1104,96 +677,3 @@ def _non_overlapping(frame: pd.DataFrame, sizes: dict[str, int]) -> pd.DataFrame
     return pd.concat(parts).drop(columns="_rank") if parts else frame.drop(columns="_rank")
 
 
-def _bam_chrom_sizes(path: Path) -> dict[str, int]:
-    with open_bam(path) as bam:
-        return dict(zip(bam.references, bam.lengths, strict=True))
-
-
-def _bigwig_chrom_sizes(path: Path) -> dict[str, int]:
-    import pyBigWig
-
-    handle = pyBigWig.open(str(path))
-    if handle is None or not handle.isBigWig():
-        raise ValueError(f"{path} is not a bigWig file")
-    try:
-        return dict(handle.chroms())
-    finally:
-        handle.close()
-
-
-def _check_assembly(
-    paths: Sequence[Path],
-    header_sizes: Callable[[Path], Mapping[str, int]],
-    roi: Any,
-    genome: str | Path | Mapping[str, int] | None,
-) -> None:
-    """Compare each file's chromosome lengths with the genome's, for the chromosomes of ``roi``."""
-    if genome is None:
-        return
-    genome_sizes = genome if isinstance(genome, Mapping) else read_chrom_sizes(genome)
-    where = "the given chromosome sizes" if isinstance(genome, Mapping) else str(genome)
-    chroms = read_regions(roi)["chrom"].unique()
-    for path in paths:
-        check_assembly(header_sizes(path), genome_sizes, chroms, source=str(path), genome=where)
-
-
-def _bigwig_windows(
-    handle: Any, chrom: str, size: int, starts: np.ndarray, length: int, nan_value: float
-) -> np.ndarray:
-    """Per-base values ``(k, length)`` float32 of windows on one chromosome (0 outside it).
-
-    Windows are grouped into spans of nearby windows (a gap of at most 4 kb, at most about
-    4 Mb per span); each span is read with one ``values`` call and its windows are gathered
-    from it at once.
-    """
-    out = np.zeros((starts.size, length), np.float32)
-    if starts.size == 0:
-        return out
-    lo = np.clip(starts, 0, size)
-    hi = np.clip(starts + length, 0, size)
-    order = np.argsort(lo, kind="stable")
-    lo_s, hi_s = lo[order], hi[order]
-    reach = np.maximum.accumulate(hi_s)
-    block = lo_s >> 22
-    new = np.ones(order.size, bool)
-    new[1:] = (lo_s[1:] > reach[:-1] + 4096) | (block[1:] != block[:-1])
-    bounds = np.append(np.flatnonzero(new), order.size)
-    offsets = np.arange(length, dtype=np.int64)
-    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-        members = order[a:b]
-        span_lo, span_hi = int(lo_s[a]), int(reach[b - 1])
-        if span_hi <= span_lo:
-            continue  # all windows of this span lie outside the chromosome
-        vals = np.asarray(handle.values(chrom, span_lo, span_hi, numpy=True), np.float32)
-        vals[np.isnan(vals)] = nan_value
-        # zero padding on both sides serves the positions outside the chromosome
-        ext = np.concatenate([np.zeros(length, np.float32), vals, np.zeros(length, np.float32)])
-        first = starts[members] - span_lo + length
-        out[members] = ext[first[:, None] + offsets[None, :]]
-    return out
-
-
-def _read_peaks(path: Path) -> pd.DataFrame:
-    """A peak file as a region table; an empty file is an error naming it."""
-    try:
-        peaks = read_regions(path)
-    except ValueError as err:
-        if "empty" in str(err) or "no regions" in str(err):
-            raise ValueError(f"peak file {path} holds no intervals (it is empty)") from None
-        raise
-    return peaks
-
-
-def _peak_steps(peaks: pd.DataFrame, *, score: bool) -> dict[str, _Steps]:
-    """Per chromosome, the piecewise-constant label (1 or the score) of the peaks."""
-    out = {}
-    values_all = peaks["score"].to_numpy(np.float64) if score else np.ones(len(peaks))
-    if score and np.isnan(values_all).any():
-        raise ValueError("mode='score' needs a numeric BED score (column 5) on every peak")
-    for chrom, idx in peaks.groupby("chrom", sort=False).indices.items():
-        out[str(chrom)] = _steps_from_intervals(
-            peaks["start"].to_numpy(np.int64)[idx],
-            peaks["end"].to_numpy(np.int64)[idx],
-            values_all[idx],
-        )
-    return out

@@ -30,6 +30,7 @@ __all__ = [
     "GenomicDataset",
     "RandomOrientation",
     "RandomShift",
+    "ReversedConditions",
     "Splits",
     "split_by_chromosome",
 ]
@@ -83,7 +84,24 @@ def resolve_index(key: Any, n: int) -> tuple[np.ndarray, bool]:
     return np.where(arr < 0, arr + n, arr), False
 
 
-class GenomicDataset:
+class _Samples:
+    """Numpy-like reading of samples: ``obj[key]`` and ``np.asarray(obj)`` through ``len(obj)``
+    and ``obj._fetch(positions, offsets)`` (shared by datasets and augmentation wrappers)."""
+
+    def _fetch(self, positions: np.ndarray, offsets: np.ndarray | None) -> np.ndarray:
+        raise NotImplementedError  # pragma: no cover
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        positions, scalar = resolve_index(key, len(self))
+        batch = self._fetch(positions, None)
+        return batch[0] if scalar else batch
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        out = self[:]
+        return out if dtype is None else out.astype(dtype, copy=False)
+
+
+class GenomicDataset(_Samples):
     """Base class of genomic datasets (Bioseq, Cover).
 
     Parameters
@@ -194,15 +212,6 @@ class GenomicDataset:
     def dtype(self) -> np.dtype:
         return np.dtype(self._storage.dtype)
 
-    def __getitem__(self, key: Any) -> np.ndarray:
-        positions, scalar = resolve_index(key, len(self))
-        batch = self._fetch(positions, None)
-        return batch[0] if scalar else batch
-
-    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        out = self[:]
-        return out if dtype is None else out.astype(dtype, copy=False)
-
     def _fetch(self, positions: np.ndarray, offsets: np.ndarray | None) -> np.ndarray:
         """Samples at ``positions`` of this view, shifted by ``offsets`` (int, per sample)."""
         base = self.base_index[positions]
@@ -268,8 +277,11 @@ class GenomicDataset:
                 if isinstance(storage, SparseStorage)
                 else NdarrayStorage(values)
             )
-        meta = {name: getattr(self, name) for name in self._saved_attrs}
-        return {}, {"data": storage}, meta
+        return {}, {"data": storage}, self._saved_meta()
+
+    def _saved_meta(self) -> dict[str, Any]:
+        """The attributes named in ``_saved_attrs``, by name."""
+        return {name: getattr(self, name) for name in self._saved_attrs}
 
     @classmethod
     def _from_bundle(
@@ -402,7 +414,7 @@ def split_by_chromosome(dataset: Any, *, validation: Sequence[str], test: Sequen
 # ----------------------------------------------------------------------------------------------
 # Augmentation wrappers
 # ----------------------------------------------------------------------------------------------
-class _Wrapper:
+class _Wrapper(_Samples):
     """Shared machinery: same len/getitem/shape interface as the wrapped dataset, a per-epoch
     random draw that is a pure function of ``(seed, epoch)``."""
 
@@ -454,15 +466,6 @@ class _Wrapper:
             self._draw_cache = self._draw(rng, len(self))
         return self._draw_cache
 
-    def __getitem__(self, key: Any) -> np.ndarray:
-        positions, scalar = resolve_index(key, len(self))
-        batch = self._fetch(positions, None)
-        return batch[0] if scalar else batch
-
-    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        out = self[:]
-        return out if dtype is None else out.astype(dtype, copy=False)
-
     def orientation_flip(self, batch: np.ndarray) -> np.ndarray:
         return self.dataset.orientation_flip(batch)
 
@@ -477,9 +480,6 @@ class _Wrapper:
 
     def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
-
-    def _fetch(self, positions: np.ndarray, offsets: np.ndarray | None) -> np.ndarray:
-        raise NotImplementedError  # pragma: no cover
 
 
 class RandomOrientation(_Wrapper):
@@ -582,3 +582,42 @@ def _innermost(dataset: Any) -> Any:
     while isinstance(dataset, _Wrapper):
         dataset = dataset.dataset
     return dataset
+
+
+class ReversedConditions:
+    """A read-only view of a dataset with its last axis (the conditions) reversed.
+
+    The JunD case trains and validates on DNase channels ``[roadmap, encode]`` and tests on
+    ``[encode, roadmap]`` (Kopp et al. 2020): ``ReversedConditions(test_view)`` is that test input. Same
+    ``len`` / indexing / ``shape`` / ``dtype`` / ``regions`` interface as the wrapped dataset; batches
+    are C-contiguous copies.
+    """
+
+    def __init__(self, dataset: Any) -> None:
+        self.dataset = dataset
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.dataset.shape)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.dataset.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def regions(self) -> pd.DataFrame:
+        return self.dataset.regions
+
+    @property
+    def conditions(self) -> list[str]:
+        return list(self.dataset.conditions)[::-1]
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        return np.ascontiguousarray(np.asarray(self.dataset[key])[..., ::-1])

@@ -1,23 +1,11 @@
 """Verified, resumable fetching of the workflow's input files ("sources").
 
-A *source* is one input file named by an id in the configuration::
-
-    sources:
-      ENCFF446WOD:
-        url: https://www.encodeproject.org/files/ENCFF446WOD/@@download/ENCFF446WOD.bed.gz
-        encode: ENCFF446WOD          # md5 and size from the ENCODE portal's file metadata
-      hg38_fasta:
-        url: https://hgdownload.soe.ucsc.edu/goldenPath/hg38/bigZips/hg38.fa.gz
-        mirrors: [http://hgdownload.cse.ucsc.edu/goldenPath/hg38/bigZips/hg38.fa.gz]
-        md5_list: md5sum.txt         # the md5 list published beside the file (relative to url)
-      my_peaks:
-        url: /data/my_peaks.bed.gz   # a local path (or file://...) is copied
-        sha256: 0123...
-
-Exactly one verification key is given per source: ``encode`` (an ENCODE file accession),
-``md5``, ``sha256``, ``md5_list`` (URL of a published ``md5sum.txt``/``MD5SUMS`` list, absolute
-or relative to ``url``) or ``none: true`` (nothing is published; a gzip file is then at least
-checked for integrity). ``size`` (bytes) is optional and checked when given.
+A *source* is one input file named by an id in the ``sources`` section of the configuration, with
+a URL (or local path), optional mirrors and exactly one verification key: ``encode`` (md5 and size
+from the ENCODE portal's file metadata), ``md5``, ``sha256``, ``md5_list`` (a published md5 list)
+or ``none: true`` (nothing is published; a gzip file is then at least checked for integrity). The
+configuration format and its parsing are :mod:`genomic_tensors.sources`, whose names this module
+re-exports.
 
 :func:`fetch` streams a source to a temporary name beside the destination, resumes an
 interrupted transfer with an HTTP ``Range`` request where the server allows it, retries
@@ -39,18 +27,32 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.client import HTTPException
 from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
 
+from genomic_tensors.files import file_digest, hash_file
+from genomic_tensors.sources import (
+    CHECK_KEYS,
+    PUBLISHED_MD5_LISTS,
+    Source,
+    SourceError,
+    _basename,
+    is_local,
+    local_path,
+    parse_sources,
+    resolve_location,
+    source_for_location,
+)
+
 __all__ = [
     "CHECK_KEYS",
     "ENCODE_PORTAL",
+    "PUBLISHED_MD5_LISTS",
     "ChecksumError",
     "DownloadError",
     "FetchResult",
-    "PUBLISHED_MD5_LISTS",
     "Source",
     "SourceError",
     "encode_metadata",
@@ -66,26 +68,8 @@ __all__ = [
 
 #: The ENCODE portal: ``/files/<ACC>/?format=json`` gives ``md5sum`` and ``file_size``.
 ENCODE_PORTAL = "https://www.encodeproject.org"
-#: The verification keys of a source; exactly one must be given.
-CHECK_KEYS = ("encode", "md5", "sha256", "md5_list", "none")
-_OTHER_KEYS = ("url", "mirrors", "filename", "size")
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_FILENAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
-_HEX = {"md5": re.compile(r"^[0-9a-fA-F]{32}$"), "sha256": re.compile(r"^[0-9a-fA-F]{64}$")}
-_ENCODE_ACC_RE = re.compile(r"^ENC[A-Z]{2}[0-9]{3}[A-Z]{3}$")
-#: Where published md5 lists sit beside data files, by regex on the file's URL: UCSC's encodeDCC
-#: folders (DeepSEA's ENCODE uniform peaks) carry ``md5sum.txt``. Files matching none (Roadmap
-#: peaks) have no published checksum and get the gzip integrity check.
-PUBLISHED_MD5_LISTS: dict[str, str] = {
-    r"(?i)^https?://hgdownload[^/]*\.ucsc\.edu/goldenpath/[^/]+/encodeDCC/": "md5sum.txt",
-}
-_COMPRESSION = (".gz", ".bgz", ".bz2", ".xz", ".zip")
 _RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 _USER_AGENT = "genomic-tensors-download/0.1 (+urllib)"
-
-
-class SourceError(ValueError):
-    """A ``sources`` entry of the configuration is malformed."""
 
 
 class DownloadError(RuntimeError):
@@ -96,261 +80,8 @@ class ChecksumError(DownloadError):
     """The fetched bytes do not match the expected size or checksum."""
 
 
-def is_local(location: str) -> bool:
-    """True for a local path or a ``file://`` URL, False for ``http(s)://`` and ``ftp://``."""
-    scheme = urllib.parse.urlsplit(location).scheme.lower()
-    return scheme in ("", "file") or (len(scheme) == 1 and location[1:2] == ":")
-
-
-def local_path(location: str) -> str:
-    """The filesystem path of a local location (``file:///x/y`` -> ``/x/y``; a path as it is)."""
-    parts = urllib.parse.urlsplit(location)
-    if parts.scheme.lower() == "file":
-        return (
-            urllib.parse.unquote(parts.netloc + parts.path)
-            if parts.netloc
-            else (urllib.parse.unquote(parts.path))
-        )
-    return location
-
-
-def resolve_location(ref: str, base: str) -> str:
-    """Resolve ``ref`` (a URL, an absolute path or a relative path) against the location ``base``.
-
-    A relative reference is taken relative to the folder holding ``base``: a URL base gives a
-    URL (``urljoin``), a local base gives a local path.
-    """
-    if urllib.parse.urlsplit(ref).scheme.lower() in ("http", "https", "ftp", "file"):
-        return ref
-    if is_local(base):
-        if os.path.isabs(ref):
-            return ref
-        return os.path.normpath(os.path.join(os.path.dirname(local_path(base)), ref))
-    return urllib.parse.urljoin(base, ref)
-
-
-def _extension(location: str) -> str:
-    """The file extension of a location, keeping one suffix before a compression suffix.
-
-    ``.../hg38.fa.gz`` -> ``.fa.gz``; ``.../gencode.v29.annotation.gtf.gz`` -> ``.gtf.gz``;
-    ``.../x.bam`` -> ``.bam``; no suffix -> ``""``.
-    """
-    name = PurePosixPath(
-        urllib.parse.urlsplit(location).path
-        if not is_local(location)
-        else local_path(location).replace(os.sep, "/")
-    ).name
-    suffixes = PurePosixPath(urllib.parse.unquote(name)).suffixes
-    if not suffixes:
-        return ""
-    if suffixes[-1].lower() in _COMPRESSION and len(suffixes) >= 2:
-        return "".join(suffixes[-2:])
-    return suffixes[-1]
-
-
-@dataclass(frozen=True)
-class Source:
-    """One verified input file.
-
-    Attributes
-    ----------
-    id
-        The configuration id (``ENCFF446WOD``, ``hg38_fasta``...).
-    locations
-        The URL (or local path / ``file://`` URL) first, then the mirrors, tried in this order.
-    filename
-        The name of the fetched file in the downloads folder (default: ``<id><extension of url>``).
-    check
-        One of :data:`CHECK_KEYS`.
-    value
-        The accession (``encode``), hex digest (``md5``/``sha256``), md5-list location
-        (``md5_list``) or ``None`` (``none``).
-    size
-        The expected size in bytes, or ``None`` (an ``encode`` check takes it from the portal).
-    """
-
-    id: str
-    locations: tuple[str, ...]
-    filename: str
-    check: str
-    value: str | None = None
-    size: int | None = None
-
-    @property
-    def url(self) -> str:
-        """The primary location."""
-        return self.locations[0]
-
-    @property
-    def local_input(self) -> str | None:
-        """The local path of the primary location when it is local, else ``None``.
-
-        The download rule declares it as input so that Snakemake orders the copy after the rule
-        that makes the file (the demo world).
-        """
-        return local_path(self.url) if is_local(self.url) else None
-
-    @classmethod
-    def from_config(cls, source_id: str, spec: Mapping[str, Any]) -> Source:
-        """Validate one ``sources`` entry.
-
-        Raises
-        ------
-        SourceError
-            Naming the source id and the bad key or value, and what was expected.
-        """
-        where = f"sources: source '{source_id}'"
-        if not isinstance(source_id, str) or not _ID_RE.match(source_id):
-            raise SourceError(
-                f"sources: bad source id {source_id!r}; expected letters, digits, '_', '.', '-'"
-            )
-        if not isinstance(spec, Mapping):
-            raise SourceError(f"{where}: expected a mapping of keys (url, ...), got {spec!r}")
-        unknown = sorted(set(spec) - set(CHECK_KEYS) - set(_OTHER_KEYS))
-        if unknown:
-            raise SourceError(
-                f"{where}: unknown key '{unknown[0]}'; expected one of "
-                f"{', '.join(_OTHER_KEYS + CHECK_KEYS)}"
-            )
-        url = spec.get("url")
-        if not isinstance(url, str) or not url.strip():
-            raise SourceError(f"{where}: key 'url' is missing or empty; expected a URL or a path")
-        mirrors = spec.get("mirrors", [])
-        if (
-            isinstance(mirrors, str)
-            or not isinstance(mirrors, list | tuple)
-            or not all(isinstance(m, str) and m.strip() for m in mirrors)
-        ):
-            raise SourceError(
-                f"{where}: key 'mirrors' must be a list of URLs or paths, got {mirrors!r}"
-            )
-        checks = [key for key in CHECK_KEYS if key in spec]
-        if len(checks) != 1:
-            raise SourceError(
-                f"{where}: give exactly one of {', '.join(CHECK_KEYS)} "
-                f"(found {', '.join(checks) if checks else 'none of them'})"
-            )
-        check = checks[0]
-        raw = spec[check]
-        value: str | None
-        if check == "none":
-            if raw is not True:
-                raise SourceError(f"{where}: key 'none' must be true (got {raw!r})")
-            value = None
-        elif check in _HEX:
-            if not isinstance(raw, str) or not _HEX[check].match(raw):
-                n = 32 if check == "md5" else 64
-                raise SourceError(f"{where}: key '{check}' must be {n} hex digits, got {raw!r}")
-            value = raw.lower()
-        elif check == "encode":
-            if not isinstance(raw, str) or not _ENCODE_ACC_RE.match(raw):
-                raise SourceError(
-                    f"{where}: key 'encode' must be an ENCODE file accession like ENCFF446WOD, "
-                    f"got {raw!r}"
-                )
-            value = raw
-        else:  # md5_list
-            if not isinstance(raw, str) or not raw.strip():
-                raise SourceError(f"{where}: key 'md5_list' must be a URL or path, got {raw!r}")
-            value = resolve_location(raw, url)
-        size = spec.get("size")
-        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
-            raise SourceError(
-                f"{where}: key 'size' must be a byte count (integer >= 0), got {size!r}"
-            )
-        filename = spec.get("filename")
-        if filename is None:
-            filename = source_id + _extension(url)
-        elif not isinstance(filename, str) or not _FILENAME_RE.match(filename):
-            raise SourceError(
-                f"{where}: key 'filename' must be a plain file name (no folders), got {filename!r}"
-            )
-        return cls(source_id, (url, *mirrors), filename, check, value, size)
-
-    def to_config(self) -> dict[str, Any]:
-        """The configuration mapping this source was parsed from (canonical form)."""
-        spec: dict[str, Any] = {"url": self.url, "filename": self.filename}
-        if len(self.locations) > 1:
-            spec["mirrors"] = list(self.locations[1:])
-        spec[self.check] = True if self.check == "none" else self.value
-        if self.size is not None:
-            spec["size"] = self.size
-        return spec
-
-
-def parse_sources(sources: Mapping[str, Any] | None) -> dict[str, Source]:
-    """Validate the ``sources`` section of the configuration.
-
-    Parameters
-    ----------
-    sources
-        ``{id: {url, mirrors?, filename?, size?, one of encode|md5|sha256|md5_list|none}}``;
-        ``None`` or ``{}`` give no sources.
-
-    Returns
-    -------
-    dict
-        ``{id: Source}`` in configuration order.
-
-    Raises
-    ------
-    SourceError
-        A malformed entry (naming its id and key), or two sources with the same file name.
-    """
-    if sources is None:
-        return {}
-    if not isinstance(sources, Mapping):
-        raise SourceError(
-            f"sources: expected a mapping of source ids, got {type(sources).__name__}"
-        )
-    parsed: dict[str, Source] = {}
-    names: dict[str, str] = {}
-    for source_id, spec in sources.items():
-        src = Source.from_config(source_id, spec)
-        if src.filename in names:
-            raise SourceError(
-                f"sources: source '{source_id}' and source '{names[src.filename]}' would both be "
-                f"saved as '{src.filename}'; set key 'filename' on one of them"
-            )
-        names[src.filename] = source_id
-        parsed[source_id] = src
-    return parsed
-
-
-def source_for_location(
-    source_id: str,
-    location: str,
-    *,
-    filename: str | None = None,
-    md5_lists: Mapping[str, str] | None = None,
-) -> Source:
-    """A :class:`Source` for a file known only by its location (e.g. one of DeepSEA's peak files).
-
-    Its check is ``md5_list`` when ``location`` matches a regex of ``md5_lists`` (default
-    :data:`PUBLISHED_MD5_LISTS`), the list being resolved beside the file, else ``none``.
-    """
-    lists = PUBLISHED_MD5_LISTS if md5_lists is None else md5_lists
-    spec: dict[str, Any] = {"url": location, "filename": filename or _basename(location)}
-    for pattern, list_name in lists.items():
-        if re.search(pattern, location):
-            spec["md5_list"] = list_name
-            break
-    else:
-        spec["none"] = True
-    return Source.from_config(source_id, spec)
-
-
 # ----------------------------------------------------------------------------------------------
 # Checksums
-
-
-def file_digest(path: str | Path, algorithm: str = "sha256", chunk_size: int = 1 << 20) -> str:
-    """Hex digest (``md5`` or ``sha256``) of a file, read in chunks."""
-    digest = hashlib.new(algorithm)
-    with open(path, "rb") as handle:
-        while chunk := handle.read(chunk_size):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def parse_md5_list(text: str, *, source: str = "md5 list") -> dict[str, str]:
@@ -470,11 +201,6 @@ def _expected(
         return _Expected("md5", table[name], source.size, f"the md5 list {source.value}")
     return _Expected(None, None, source.size, "nothing published")
 
-
-def _basename(location: str) -> str:
-    if is_local(location):
-        return Path(local_path(location)).name
-    return urllib.parse.unquote(PurePosixPath(urllib.parse.urlsplit(location).path).name)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -681,12 +407,9 @@ def _reset(part: Path, state: dict[str, Any]) -> None:
 
 
 def _hash_existing(part: Path, algorithm: str) -> Any:
+    """A ``hashlib`` object fed with what ``part`` already holds (nothing when it is absent)."""
     digest = hashlib.new(algorithm)
-    if part.exists():
-        with open(part, "rb") as handle:
-            while chunk := handle.read(1 << 20):
-                digest.update(chunk)
-    return digest
+    return hash_file(part, digest) if part.exists() else digest
 
 
 def _check_gzip(path: Path) -> None:
@@ -746,92 +469,19 @@ def fetch(
     """
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    part = dest.with_name(dest.name + ".part")
-
-    def log(message: str) -> None:
-        if progress is not None:
-            progress.write(message + "\n")
-            progress.flush()
-
-    expected = _expected(source, encode_portal, retries, min(backoff, 5.0), timeout, log)
-    algorithm = expected.algorithm or "sha256"
+    how = _Transfer(retries, backoff, timeout, chunk_size, progress, progress_interval, source.id)
+    expected = _expected(source, encode_portal, retries, min(backoff, 5.0), timeout, how.log)
     failures: list[str] = []
     mismatch: ChecksumError | None = None
     attempts = 0
     for location in source.locations:
-        fresh_retry_done = False
-        while True:
-            state: dict[str, Any] = {"digest": None, "resumed": False, "total": None}
-            try:
-                attempts_here = _transfer(
-                    location,
-                    part,
-                    algorithm,
-                    state,
-                    retries,
-                    backoff,
-                    timeout,
-                    chunk_size,
-                    progress,
-                    progress_interval,
-                    source.id,
-                    log,
-                )
-                attempts += attempts_here
-            except _LocationFailed as err:
-                attempts += 1
-                failures.append(str(err))
-                log(
-                    f"{source.id}: {err}; trying the next location"
-                    if location != source.locations[-1]
-                    else f"{source.id}: {err}"
-                )
-                break
-            observed = state["digest"].hexdigest()
-            size = part.stat().st_size
-            problem = _verify(expected, algorithm, observed, size)
-            if problem is None and expected.algorithm is None and dest.name.endswith(".gz"):
-                try:
-                    _check_gzip(part)
-                except ChecksumError as err:
-                    problem = str(err)
-            if problem is None:
-                os.replace(part, dest)
-                if expected.algorithm is None:
-                    log(
-                        f"{source.id}: {dest} from {location}: {size} bytes, {algorithm} "
-                        f"{observed} (recorded; no checksum is published to verify against)"
-                    )
-                else:
-                    log(
-                        f"{source.id}: {dest} verified ({algorithm} {observed}, {size} bytes, "
-                        f"as expected from {expected.origin}) from {location}"
-                    )
-                return FetchResult(
-                    dest,
-                    location,
-                    size,
-                    algorithm,
-                    observed,
-                    expected.algorithm is not None,
-                    attempts,
-                    state["resumed"],
-                )
-            part.unlink(missing_ok=True)
-            message = (
-                f"{dest}: {problem} for source '{source.id}' from {location} "
-                f"(expected from {expected.origin}); the download was removed and nothing was "
-                f"written under {dest}"
-            )
-            mismatch = ChecksumError(message)
-            log(message)
-            if state["resumed"] and not fresh_retry_done:
-                # The stale part may have come from another version of the file: one clean try.
-                fresh_retry_done = True
-                log(f"{source.id}: the download had been resumed; retrying from the start")
-                continue
-            failures.append(message)
-            break
+        outcome = _fetch_location(source, location, dest, expected, how)
+        attempts += outcome.attempts
+        if outcome.result is not None:
+            return replace(outcome.result, attempts=attempts)
+        if outcome.mismatch is not None:
+            mismatch = outcome.mismatch
+        failures.append(outcome.failure)
     if mismatch is not None:
         others = [f for f in failures if f != str(mismatch)]
         raise ChecksumError(
@@ -841,6 +491,111 @@ def fetch(
         f"{dest}: could not fetch source '{source.id}' from any of {len(source.locations)} "
         f"location(s): " + " | ".join(failures)
     )
+
+
+@dataclass(frozen=True)
+class _Transfer:
+    """How :func:`fetch` transfers: retries and pauses, timeout, chunks, progress output."""
+
+    retries: int
+    backoff: float
+    timeout: float
+    chunk_size: int
+    progress: TextIO | None
+    interval: float
+    label: str
+
+    def log(self, message: str) -> None:
+        if self.progress is not None:
+            self.progress.write(message + "\n")
+            self.progress.flush()
+
+
+@dataclass
+class _Outcome:
+    """What one location gave: the result, or the reason it failed (and the last checksum
+    mismatch met on the way, if any)."""
+
+    attempts: int = 0
+    result: FetchResult | None = None
+    failure: str = ""
+    mismatch: ChecksumError | None = None
+
+
+def _fetch_location(
+    source: Source, location: str, dest: Path, expected: _Expected, how: _Transfer
+) -> _Outcome:
+    """Deliver ``location`` to ``<dest>.part``, verify it and rename it to ``dest``.
+
+    A resumed download that fails the check is tried once more from the start (the stale part
+    may have come from another version of the file).
+    """
+    part = dest.with_name(dest.name + ".part")
+    algorithm = expected.algorithm or "sha256"
+    outcome = _Outcome()
+    fresh_retry_done = False
+    while True:
+        state: dict[str, Any] = {"digest": None, "resumed": False, "total": None}
+        try:
+            outcome.attempts += _transfer(location, part, algorithm, state, how)
+        except _LocationFailed as err:
+            outcome.attempts += 1
+            outcome.failure = str(err)
+            last = location == source.locations[-1]
+            how.log(f"{source.id}: {err}" + ("" if last else "; trying the next location"))
+            return outcome
+        observed = state["digest"].hexdigest()
+        size = part.stat().st_size
+        problem = _verify(expected, algorithm, observed, size)
+        if problem is None and expected.algorithm is None and dest.name.endswith(".gz"):
+            try:
+                _check_gzip(part)
+            except ChecksumError as err:
+                problem = str(err)
+        if problem is None:
+            os.replace(part, dest)
+            _log_delivery(how, source, dest, location, expected, algorithm, observed, size)
+            verified = expected.algorithm is not None
+            outcome.result = FetchResult(
+                dest, location, size, algorithm, observed, verified, outcome.attempts,
+                state["resumed"],
+            )  # fmt: skip
+            return outcome
+        part.unlink(missing_ok=True)
+        message = (
+            f"{dest}: {problem} for source '{source.id}' from {location} "
+            f"(expected from {expected.origin}); the download was removed and nothing was "
+            f"written under {dest}"
+        )
+        outcome.mismatch = ChecksumError(message)
+        how.log(message)
+        if not state["resumed"] or fresh_retry_done:
+            outcome.failure = message
+            return outcome
+        fresh_retry_done = True
+        how.log(f"{source.id}: the download had been resumed; retrying from the start")
+
+
+def _log_delivery(
+    how: _Transfer,
+    source: Source,
+    dest: Path,
+    location: str,
+    expected: _Expected,
+    algorithm: str,
+    observed: str,
+    size: int,
+) -> None:
+    if expected.algorithm is None:
+        how.log(
+            f"{source.id}: {dest} from {location}: {size} bytes, {algorithm} "
+            f"{observed} (recorded; no checksum is published to verify against)"
+        )
+    else:
+        how.log(
+            f"{source.id}: {dest} verified ({algorithm} {observed}, {size} bytes, "
+            f"as expected from {expected.origin}) from {location}"
+        )
 
 
 def _verify(expected: _Expected, algorithm: str, observed: str, size: int) -> str | None:
@@ -855,18 +610,7 @@ def _verify(expected: _Expected, algorithm: str, observed: str, size: int) -> st
 
 
 def _transfer(
-    location: str,
-    part: Path,
-    algorithm: str,
-    state: dict[str, Any],
-    retries: int,
-    backoff: float,
-    timeout: float,
-    chunk_size: int,
-    progress: TextIO | None,
-    interval: float,
-    label: str,
-    log: Callable[[str], None],
+    location: str, part: Path, algorithm: str, state: dict[str, Any], how: _Transfer
 ) -> int:
     """Deliver ``location`` into ``part`` (complete, unverified); return the attempts used."""
     if is_local(location):
@@ -881,19 +625,19 @@ def _transfer(
         return 1
     state["digest"] = _hash_existing(part, algorithm)
     if part.exists():
-        log(f"{label}: continuing {part} from byte {part.stat().st_size}")
-    meter = _Progress(label, progress, interval)
+        how.log(f"{how.label}: continuing {part} from byte {part.stat().st_size}")
+    meter = _Progress(how.label, how.progress, how.interval)
     meter.start_bytes = part.stat().st_size if part.exists() else 0
     attempt = 0
     while True:
         attempt += 1
         try:
-            _stream_once(location, part, state, meter, timeout, chunk_size)
+            _stream_once(location, part, state, meter, how.timeout, how.chunk_size)
         except _Retryable as err:
-            if attempt > retries:
+            if attempt > how.retries:
                 raise _LocationFailed(f"{err} (gave up after {attempt} attempts)") from err
-            pause = min(backoff * 2 ** (attempt - 1), 60.0)
-            log(f"{label}: {err}; retry {attempt} of {retries} in {pause:.1f} s")
+            pause = min(how.backoff * 2 ** (attempt - 1), 60.0)
+            how.log(f"{how.label}: {err}; retry {attempt} of {how.retries} in {pause:.1f} s")
             time.sleep(pause)
             continue
         meter.update(part.stat().st_size if part.exists() else 0, final=True)

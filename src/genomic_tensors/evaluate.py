@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import keras
 import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from genomic_tensors.training import Inputs, predict
+if TYPE_CHECKING:  # the metrics need no TensorFlow: plotting environments import this module without it
+    import keras
+
+    from genomic_tensors.training import Inputs
 
 __all__ = [
     "METRICS",
@@ -196,9 +198,20 @@ def evaluate(
     ``inputs`` as for :func:`genomic_tensors.training.fit`; ``targets`` a numpy array or dataset of
     ``n`` rows (read whole: labels are small), e.g. a Cover ``(n, 1, 1, outputs)``.
     """
+    from genomic_tensors.training import predict
+
     y_pred = predict(model, inputs, batch_size=batch_size)
     if isinstance(targets, np.ndarray):
         truth = targets
     else:
         truth = np.asarray(targets[np.arange(len(targets))])
     return Evaluation(metrics_table(truth, y_pred, names=names, metrics=metrics), y_pred)
+
+
+def __getattr__(name: str) -> Any:
+    # ``evaluate.predict`` is training's streamed prediction, loaded on first use (it imports Keras).
+    if name == "predict":
+        from genomic_tensors.training import predict
+
+        return predict
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import keras
 import numpy as np
@@ -102,17 +103,45 @@ def integrated_gradients(
     if int(batch_size) < 1:
         raise ValueError(f"batch_size must be >= 1; got {batch_size}")
     xs, was_dict = _as_dict(model, inputs)
+    n_samples = _sample_count(xs)
+    bases = _baselines(xs, baseline, was_dict)
+    n_out = int(np.prod(model.outputs[0].shape[1:]))
+    if not -n_out <= int(output_index) < n_out:
+        raise ValueError(f"output_index {output_index} out of range for {n_out} outputs per sample")
+
+    alphas, weights, chunk = _path_weights(int(steps), int(batch_size))
+    names = list(xs)
+    result = {k: np.zeros(v.shape, dtype=np.float32) for k, v in xs.items()}
+    path_gradients = _gradient_function(model, was_dict)
+    index = tf.constant(int(output_index) % n_out, dtype=tf.int32)
+    for i in range(n_samples):
+        x = {k: xs[k][i].astype(np.float32) for k in names}
+        b = {k: bases[k][i] for k in names}
+        attribution = _sample_attribution(path_gradients, index, x, b, alphas, weights, chunk)
+        for k in names:
+            result[k][i] = attribution[k]
+    return result if was_dict else result[names[0]]
+
+
+def _sample_count(xs: Mapping[str, np.ndarray]) -> int:
+    """The number of samples (first axis) the float inputs share; an error otherwise."""
     n = {v.shape[0] if v.ndim else None for v in xs.values()}
     if len(n) != 1 or None in n:
         raise ValueError(f"inputs must share the first (sample) axis; got shapes "
                          f"{ {k: v.shape for k, v in xs.items()} }")
-    n_samples = n.pop()
     for name, value in xs.items():
         if not np.issubdtype(value.dtype, np.floating):
             raise ValueError(
                 f"input {name!r} has dtype {value.dtype}; integrated gradients need float inputs "
                 "(use a model with a one-hot input rather than k-mer codes)"
             )
+    return n.pop()
+
+
+def _baselines(
+    xs: Mapping[str, np.ndarray], baseline: Arrays | float | None, was_dict: bool
+) -> dict[str, np.ndarray]:
+    """float32 baselines of the shape of each input (see :func:`integrated_gradients`)."""
     if baseline is None or np.isscalar(baseline):
         fill = 0.0 if baseline is None else float(baseline)
         bases = {k: np.full(v.shape[1:], fill, dtype=np.float32) for k, v in xs.items()}
@@ -133,42 +162,49 @@ def integrated_gradients(
             raise ValueError(
                 f"baseline for input {k!r} has shape {bases[k].shape}; expected {v.shape} or {v.shape[1:]}"
             ) from None
-    n_out = int(np.prod(model.outputs[0].shape[1:]))
-    if not -n_out <= int(output_index) < n_out:
-        raise ValueError(f"output_index {output_index} out of range for {n_out} outputs per sample")
+    return bases
 
-    m = int(steps)
-    chunk = min(int(batch_size), m + 1)
-    n_points = -(-(m + 1) // chunk) * chunk  # padded with zero-weight points: one traced shape
+
+def _path_weights(steps: int, batch_size: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """``(alphas, weights, chunk)``: the ``steps + 1`` path points and their trapezoidal weights,
+    padded with zero-weight points to whole chunks of at most ``batch_size`` (one traced shape)."""
+    m = steps
+    chunk = min(batch_size, m + 1)
+    n_points = -(-(m + 1) // chunk) * chunk
     alphas = np.zeros(n_points, dtype=np.float32)
     alphas[: m + 1] = np.linspace(0.0, 1.0, m + 1, dtype=np.float32)
     weights = np.zeros(n_points, dtype=np.float32)
     weights[: m + 1] = 1.0 / m
     weights[[0, m]] /= 2.0
-    names = list(xs)
-    result = {k: np.zeros(v.shape, dtype=np.float32) for k, v in xs.items()}
-    path_gradients = _gradient_function(model, was_dict)
-    index = tf.constant(int(output_index) % n_out, dtype=tf.int32)
+    return alphas, weights, chunk
 
-    for i in range(n_samples):
-        x = {k: xs[k][i].astype(np.float32) for k in names}
-        b = {k: bases[k][i] for k in names}
-        diff = {k: x[k] - b[k] for k in names}
-        total = {k: np.zeros_like(x[k]) for k in names}
-        for start in range(0, n_points, chunk):
-            a = alphas[start : start + chunk]
-            w = weights[start : start + chunk]
-            points = {
-                k: tf.constant(b[k][None] + a.reshape((chunk,) + (1,) * b[k].ndim) * diff[k][None])
-                for k in names
-            }
-            grads = path_gradients(points, index)
-            for k in names:
-                if grads[k] is not None:
-                    total[k] += np.tensordot(w, grads[k].numpy(), axes=1)
-        for k in names:
-            result[k][i] = diff[k] * total[k]
-    return result if was_dict else result[names[0]]
+
+def _sample_attribution(
+    path_gradients: Callable,
+    index: Any,
+    x: dict[str, np.ndarray],
+    b: dict[str, np.ndarray],
+    alphas: np.ndarray,
+    weights: np.ndarray,
+    chunk: int,
+) -> dict[str, np.ndarray]:
+    """``(x - b)`` times the weighted mean gradient at the points ``b + alpha (x - b)`` (one sample)."""
+    import tensorflow as tf
+
+    diff = {k: x[k] - b[k] for k in x}
+    total = {k: np.zeros_like(x[k]) for k in x}
+    for start in range(0, alphas.size, chunk):
+        a = alphas[start : start + chunk]
+        w = weights[start : start + chunk]
+        points = {
+            k: tf.constant(b[k][None] + a.reshape((chunk,) + (1,) * b[k].ndim) * diff[k][None])
+            for k in x
+        }
+        grads = path_gradients(points, index)
+        for k in x:
+            if grads[k] is not None:
+                total[k] += np.tensordot(w, grads[k].numpy(), axes=1)
+    return {k: diff[k] * total[k] for k in x}
 
 
 def base_attribution(attribution: np.ndarray, order: int) -> np.ndarray:

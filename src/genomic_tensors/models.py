@@ -128,13 +128,27 @@ def _small_dna_hidden(
     return layers.BatchNormalization(name=f"{prefix}_hidden")(x)
 
 
-# ------------------------------------------------------------------------------------------------- JunD
-def _jund_dna_branch(
-    order: int, input_dropout: float, window: int, strands: str, input_codes: bool, widths: dict
+def _dna_branch(
+    length: int, order: int, input_dropout: float, strands: str, input_codes: bool, widths: dict
 ) -> tuple[keras.KerasTensor, keras.KerasTensor]:
-    inp, x = dna_input(window, order, input_codes=input_codes)
+    """DNA input -> input dropout -> :func:`_small_dna_hidden` (the JunD and CAGE DNA branch)."""
+    inp, x = dna_input(length, order, input_codes=input_codes)
     x = _input_dropout(x, input_dropout, "dna_dropout")
     return inp, _small_dna_hidden(x, strands=strands, prefix="dna", **widths)
+
+
+def _dense_head(x: keras.KerasTensor, dense_units: int, n_outputs: int) -> keras.KerasTensor:
+    """flatten -> Dense ``dense_units`` relu -> Dense ``n_outputs`` sigmoid (DeepSEA and DanQ)."""
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(dense_units, activation="relu", name="dense")(x)
+    return layers.Dense(n_outputs, activation="sigmoid", dtype="float32", name="output")(x)
+
+
+# ------------------------------------------------------------------------------------------------- JunD
+# The paper's widths of the branches, as in the defaults of jund_dna, jund_dnase and cage_dna.
+_JUND_DNA_WIDTHS = {"filters": 10, "kernel_size": 11, "pool_size": 30, "filters2": 8, "kernel_size2": 3}
+_JUND_DNASE_WIDTHS = (10, 5, 2, 5, 3)  # filters, kernel_size, pool_size, filters2, kernel_size2
+_CAGE_DNA_WIDTHS = {"filters": 10, "kernel_size": 15, "pool_size": 5, "filters2": 8, "kernel_size2": 5}
 
 
 def jund_dna(
@@ -157,11 +171,11 @@ def jund_dna(
     Input ``"dna"``: ``(batch, window - order + 1, 4**order)`` (see module docstring). Output ``"output"``:
     ``(batch, 1)`` binding probability. 779 parameters at order 1, 7,379 at order 3.
     """
-    widths = dict(
-        filters=filters, kernel_size=kernel_size, pool_size=pool_size, filters2=filters2,
-        kernel_size2=kernel_size2,
-    )
-    inp, hidden = _jund_dna_branch(order, input_dropout, window, strands, input_codes, widths)
+    widths = {
+        "filters": filters, "kernel_size": kernel_size, "pool_size": pool_size, "filters2": filters2,
+        "kernel_size2": kernel_size2,
+    }
+    inp, hidden = _dna_branch(window, order, input_dropout, strands, input_codes, widths)
     out = layers.Dense(1, activation="sigmoid", dtype="float32", name="output")(hidden)
     return keras.Model(inp, out, name=name or f"jund_dna_order{order}")
 
@@ -224,9 +238,12 @@ def jund_combined(
     output layers; their last hidden layers (8 + 5 units, after BatchNorm) are concatenated ->
     Dense(1, sigmoid). Inputs ``"dna"`` and ``"dnase"``; trained from random initialisation.
     """
-    widths = dict(filters=10, kernel_size=11, pool_size=30, filters2=8, kernel_size2=3)
-    dna_in, dna_hidden = _jund_dna_branch(order, input_dropout, window, strands, input_codes, widths)
-    dnase_in, dnase_hidden = _jund_dnase_branch(dnase_bins, dnase_strands, dnase_conditions, 10, 5, 2, 5, 3)
+    dna_in, dna_hidden = _dna_branch(
+        window, order, input_dropout, strands, input_codes, _JUND_DNA_WIDTHS
+    )
+    dnase_in, dnase_hidden = _jund_dnase_branch(
+        dnase_bins, dnase_strands, dnase_conditions, *_JUND_DNASE_WIDTHS
+    )
     x = layers.Concatenate(name="hidden")([dna_hidden, dnase_hidden])
     out = layers.Dense(1, activation="sigmoid", dtype="float32", name="output")(x)
     return keras.Model({"dna": dna_in, "dnase": dnase_in}, out, name=name or f"jund_combined_order{order}")
@@ -264,9 +281,7 @@ def deepsea(
     x = layers.Dropout(dropout[1], name="dropout2")(x)
     x = layers.Conv1D(filters[2], kernel_size, activation="relu", name="conv3")(x)
     x = layers.Dropout(dropout[2], name="dropout3")(x)
-    x = layers.Flatten(name="flatten")(x)
-    x = layers.Dense(dense_units, activation="relu", name="dense")(x)
-    out = layers.Dense(n_outputs, activation="sigmoid", dtype="float32", name="output")(x)
+    out = _dense_head(x, dense_units, n_outputs)
     return keras.Model(inp, out, name=name or f"deepsea_w{window}_order{order}_{strands}")
 
 
@@ -298,9 +313,7 @@ def danq(
     x = layers.Dropout(dropout[0], name="dropout1")(x)
     x = layers.Bidirectional(layers.LSTM(lstm_units, return_sequences=True), name="bilstm")(x)
     x = layers.Dropout(dropout[1], name="dropout2")(x)
-    x = layers.Flatten(name="flatten")(x)
-    x = layers.Dense(dense_units, activation="relu", name="dense")(x)
-    out = layers.Dense(n_outputs, activation="sigmoid", dtype="float32", name="output")(x)
+    out = _dense_head(x, dense_units, n_outputs)
     return keras.Model(inp, out, name=name or f"danq_w{window}_order{order}_{strands}")
 
 
@@ -330,13 +343,12 @@ def cage_dna(
     promoter including the TSS, + 350 bp flank each side). ``input_dropout=None`` means the paper's choice:
     0.2, or 0 for order 1. Input ``"dna"``: ``(batch, length - order + 1, 4**order)``.
     """
-    widths = dict(
-        filters=filters, kernel_size=kernel_size, pool_size=pool_size, filters2=filters2,
-        kernel_size2=kernel_size2,
-    )
-    inp, x = dna_input(length, order, input_codes=input_codes)
-    x = _input_dropout(x, _cage_dropout(order, input_dropout), "dna_dropout")
-    hidden = _small_dna_hidden(x, strands=strands, prefix="dna", **widths)
+    widths = {
+        "filters": filters, "kernel_size": kernel_size, "pool_size": pool_size, "filters2": filters2,
+        "kernel_size2": kernel_size2,
+    }
+    dropout = _cage_dropout(order, input_dropout)
+    inp, hidden = _dna_branch(length, order, dropout, strands, input_codes, widths)
     out = layers.Dense(1, dtype="float32", name="output")(hidden)
     return keras.Model(inp, out, name=name or f"cage_dna_order{order}")
 
@@ -382,12 +394,8 @@ def cage_combined(
     :func:`cage_chromatin` hidden layer (one unit per signal) concatenated -> Dense(1, linear).
     Inputs ``"dna"`` and one per signal name.
     """
-    inp, x = dna_input(length, order, input_codes=input_codes)
-    x = _input_dropout(x, _cage_dropout(order, input_dropout), "dna_dropout")
-    dna_hidden = _small_dna_hidden(
-        x, filters=10, kernel_size=15, pool_size=5, filters2=8, kernel_size2=5, strands=strands,
-        prefix="dna",
-    )
+    dropout = _cage_dropout(order, input_dropout)
+    inp, dna_hidden = _dna_branch(length, order, dropout, strands, input_codes, _CAGE_DNA_WIDTHS)
     chrom_inputs, chrom_hidden = _cage_chromatin_branch(signals, signal_shape)
     if "dna" in chrom_inputs:
         raise ValueError("a chromatin signal cannot be named 'dna'")

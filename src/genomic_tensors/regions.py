@@ -12,14 +12,16 @@ coordinate by ``stepsize`` bases, each ``binsize`` long; a trailing remainder sh
 
 from __future__ import annotations
 
-import gzip
-import io
 import logging
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from genomic_tensors.files import is_gzipped as _is_gzipped
+from genomic_tensors.files import open_text as _open_text
 
 __all__ = [
     "BED_COLUMNS",
@@ -27,8 +29,9 @@ __all__ = [
     "check_assembly",
     "check_chromosomes",
     "check_within_chromosomes",
-    "past_chromosome_ends",
     "genome_bins",
+    "merge_spans",
+    "past_chromosome_ends",
     "read_chrom_sizes",
     "read_regions",
     "tile",
@@ -51,15 +54,6 @@ _STRANDS = {"+", "-", "."}
 # ----------------------------------------------------------------------------------------------
 # Reading
 # ----------------------------------------------------------------------------------------------
-def _open_text(path: Path) -> io.TextIOBase:
-    """Open a plain or gzip/bgzip-compressed text file for reading."""
-    with open(path, "rb") as handle:
-        magic = handle.read(2)
-    if magic == b"\x1f\x8b":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
-    return open(path, encoding="utf-8")
-
-
 def _strip_gz(name: str) -> str:
     return name[:-3] if name.lower().endswith(".gz") else name
 
@@ -133,21 +127,27 @@ def read_regions(roi: str | Path | pd.DataFrame, *, feature: str | None = None) 
     return frame
 
 
+def _read_text_table(path: Path, skip: int, **options: Any) -> pd.DataFrame:
+    """A tab-separated file (plain or gzipped) as a table of strings, without NA parsing, after
+    ``skip`` header lines; ``options`` go to :func:`pandas.read_csv`."""
+    return pd.read_csv(
+        path,
+        sep="\t",
+        header=None,
+        skiprows=skip,
+        dtype=str,
+        keep_default_na=False,
+        na_filter=False,
+        compression="gzip" if _is_gzipped(path) else None,
+        **options,
+    )
+
+
 def _read_bed(path: Path) -> pd.DataFrame:
     narrowpeak = _is_narrowpeak(path)
     skip = _header_lines(path)
     try:
-        raw = pd.read_csv(
-            path,
-            sep="\t",
-            header=None,
-            skiprows=skip,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            compression="gzip" if _is_gzipped(path) else None,
-            engine="c",
-        )
+        raw = _read_text_table(path, skip, engine="c")
     except pd.errors.EmptyDataError:
         raise ValueError(f"no regions in {path}: the ROI is empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError):
@@ -170,11 +170,6 @@ def _read_bed(path: Path) -> pd.DataFrame:
     except ValueError:
         _locate_bad_bed_line(path, skip, narrowpeak)
         raise
-
-
-def _is_gzipped(path: Path) -> bool:
-    with open(path, "rb") as handle:
-        return handle.read(2) == b"\x1f\x8b"
 
 
 def _locate_bad_bed_line(path: Path, skip: int, narrowpeak: bool) -> None:
@@ -234,18 +229,7 @@ def _locate_bad_bed_line(path: Path, skip: int, narrowpeak: bool) -> None:
 def _read_gtf(path: Path, *, feature: str | None) -> pd.DataFrame:
     skip = _header_lines(path)
     try:
-        raw = pd.read_csv(
-            path,
-            sep="\t",
-            header=None,
-            skiprows=skip,
-            comment="#",
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            compression="gzip" if _is_gzipped(path) else None,
-            usecols=range(9),
-        )
+        raw = _read_text_table(path, skip, comment="#", usecols=range(9))
     except pd.errors.EmptyDataError:
         raise ValueError(f"no regions in {path}: the GTF/GFF file is empty") from None
     except (pd.errors.ParserError, ValueError) as err:
@@ -256,7 +240,6 @@ def _read_gtf(path: Path, *, feature: str | None) -> pd.DataFrame:
         raw = raw[raw[2] == feature].reset_index(drop=True)
         if raw.empty:
             raise ValueError(f"no regions with feature {feature!r} in {path}: the ROI is empty")
-    attrs = raw[8]
     frame = pd.DataFrame(
         {"chrom": raw[0], "start": raw[3], "end": raw[4], "score": raw[5], "strand": raw[6]}
     )
@@ -265,7 +248,7 @@ def _read_gtf(path: Path, *, feature: str | None) -> pd.DataFrame:
         | pd.to_numeric(frame["end"], errors="coerce").isna()
     )
     if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
+        row = _first_row(bad)
         raise ValueError(
             f"{path}: record {row + 1}{' of feature ' + repr(feature) if feature else ''} has "
             f"non-integer start/end {frame['start'][row]!r}/{frame['end'][row]!r} (columns 4 and 5)"
@@ -274,15 +257,9 @@ def _read_gtf(path: Path, *, feature: str | None) -> pd.DataFrame:
     frame["start"] = frame["start"].astype(np.int64) - 1
     frame["end"] = frame["end"].astype(np.int64)
     frame["feature"] = raw[2].astype(str)
-    found_values = {}
-    for key in GTF_ATTRIBUTES:
-        # GTF: key "value";   GFF3: key=value;
-        pattern = rf'(?:^|;)\s*{key}(?:\s+"([^"]*)"|=([^;]*))'
-        found = attrs.str.extract(pattern)
-        values = found[0].fillna(found[1])
-        if values.notna().any():
-            frame[key] = values.fillna(".").astype(str)
-            found_values[key] = values
+    found_values = _gtf_attributes(raw[8])
+    for key, values in found_values.items():
+        frame[key] = values.fillna(".").astype(str)
     names = pd.Series(["."] * len(frame), dtype=object)
     for key in ("transcript_id", "gene_id", "gene_name"):  # lowest priority first
         if key in found_values:
@@ -293,6 +270,19 @@ def _read_gtf(path: Path, *, feature: str | None) -> pd.DataFrame:
         + [k for k in GTF_ATTRIBUTES if k in frame.columns]
     ]
     return _normalise_frame(frame, source=str(path))
+
+
+def _gtf_attributes(attrs: pd.Series) -> dict[str, pd.Series]:
+    """The values (NaN where absent) of the :data:`GTF_ATTRIBUTES` present in the attribute column
+    (9th) of GTF (``key "value";``) or GFF3 (``key=value;``) records."""
+    found_values = {}
+    for key in GTF_ATTRIBUTES:
+        pattern = rf'(?:^|;)\s*{key}(?:\s+"([^"]*)"|=([^;]*))'
+        found = attrs.str.extract(pattern)
+        values = found[0].fillna(found[1])
+        if values.notna().any():
+            found_values[key] = values
+    return found_values
 
 
 def _normalise_frame(frame: pd.DataFrame, *, source: str) -> pd.DataFrame:
@@ -307,57 +297,75 @@ def _normalise_frame(frame: pd.DataFrame, *, source: str) -> pd.DataFrame:
         raise ValueError(f"no regions in {source}: the ROI is empty")
     frame = frame.reset_index(drop=True)
     for col in ("start", "end"):
-        values = pd.to_numeric(frame[col], errors="coerce")
-        if values.isna().any() or (values != np.floor(values)).any():
-            row = int(np.flatnonzero((values.isna() | (values != np.floor(values))).to_numpy())[0])
-            raise ValueError(
-                f"{source}, row {row}: column {col} must hold integers, found {frame[col][row]!r}"
-            )
-        frame[col] = values.astype(np.int64)
+        frame[col] = _integer_column(frame[col], col, source)
     bad = (frame["start"] < 0) | (frame["end"] <= frame["start"])
     if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
+        row = _first_row(bad)
         raise ValueError(
             f"{source}, row {row}: expected 0 <= start < end, found start={frame['start'][row]}, "
             f"end={frame['end'][row]}"
         )
     frame["chrom"] = frame["chrom"].astype(str)
     frame["name"] = frame["name"].astype(str) if "name" in frame.columns else "."
-    if "score" in frame.columns:
-        score = frame["score"].replace(".", np.nan)
-        numeric = pd.to_numeric(score, errors="coerce")
-        bad = numeric.isna() & score.notna()
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise ValueError(
-                f"{source}, row {row}: score must be a number or '.', found {frame['score'][row]!r}"
-            )
-        frame["score"] = numeric.astype(np.float64)
-    else:
-        frame["score"] = np.nan
-    if "strand" in frame.columns:
-        frame["strand"] = frame["strand"].astype(str)
-        bad = ~frame["strand"].isin(_STRANDS)
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise ValueError(
-                f"{source}, row {row}: strand must be '+', '-' or '.', found "
-                f"{frame['strand'][row]!r}"
-            )
-    else:
-        frame["strand"] = "."
+    frame["score"] = _score_column(frame["score"], source) if "score" in frame.columns else np.nan
+    frame["strand"] = _strand_column(frame["strand"], source) if "strand" in frame.columns else "."
     if all(c in frame.columns for c in NARROWPEAK_COLUMNS):
-        for col in ("signal", "pvalue", "qvalue", "peak"):
-            values = pd.to_numeric(frame[col], errors="coerce")
-            if values.isna().any():
-                row = int(np.flatnonzero(values.isna().to_numpy())[0])
-                raise ValueError(
-                    f"{source}, row {row}: narrowPeak column {col} must be a number, found "
-                    f"{frame[col][row]!r}"
-                )
+        for col in NARROWPEAK_COLUMNS:
+            values = _number_column(frame[col], f"narrowPeak column {col}", source)
             frame[col] = values.astype(np.int64 if col == "peak" else np.float64)
     rest = [c for c in frame.columns if c not in BED_COLUMNS]
     return frame[BED_COLUMNS + rest]
+
+
+def _first_row(bad: pd.Series) -> int:
+    """Position of the first True of a boolean column."""
+    return int(np.flatnonzero(bad.to_numpy())[0])
+
+
+def _integer_column(values: pd.Series, col: str, source: str) -> pd.Series:
+    """A column of integers (int64); an error names the first row that holds none."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = numbers.isna() | (numbers != np.floor(numbers))
+    if bad.any():
+        row = _first_row(bad)
+        raise ValueError(
+            f"{source}, row {row}: column {col} must hold integers, found {values[row]!r}"
+        )
+    return numbers.astype(np.int64)
+
+
+def _number_column(values: pd.Series, what: str, source: str) -> pd.Series:
+    """A column of numbers; an error names ``what`` and the first row that holds none."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    if numbers.isna().any():
+        row = _first_row(numbers.isna())
+        raise ValueError(f"{source}, row {row}: {what} must be a number, found {values[row]!r}")
+    return numbers
+
+
+def _score_column(values: pd.Series, source: str) -> pd.Series:
+    """BED scores as float64, NaN for ``"."``; an error names the first row of another kind."""
+    score = values.replace(".", np.nan)
+    numbers = pd.to_numeric(score, errors="coerce")
+    bad = numbers.isna() & score.notna()
+    if bad.any():
+        row = _first_row(bad)
+        raise ValueError(
+            f"{source}, row {row}: score must be a number or '.', found {values[row]!r}"
+        )
+    return numbers.astype(np.float64)
+
+
+def _strand_column(values: pd.Series, source: str) -> pd.Series:
+    """Strands as str; an error names the first row that is not ``+``, ``-`` or ``.``."""
+    strands = values.astype(str)
+    bad = ~strands.isin(_STRANDS)
+    if bad.any():
+        row = _first_row(bad)
+        raise ValueError(
+            f"{source}, row {row}: strand must be '+', '-' or '.', found {strands[row]!r}"
+        )
+    return strands
 
 
 def read_chrom_sizes(path: str | Path) -> dict[str, int]:
@@ -504,6 +512,46 @@ def genome_bins(chrom_sizes: dict[str, int], binsize: int) -> pd.DataFrame:
             "strand": ".",
         }
     )
+
+
+def merge_spans(
+    starts: np.ndarray, ends: np.ndarray, *, gap: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted, disjoint union of half-open intervals ``[starts[i], ends[i])`` (one chromosome).
+
+    Parameters
+    ----------
+    starts, ends
+        The intervals, in any order (``end >= start``).
+    gap
+        Intervals at most ``gap`` bases apart are joined too; 0 (default) joins the overlapping,
+        nested and touching (book-ended) ones, as ``bedtools merge`` does.
+
+    Returns
+    -------
+    starts, ends : numpy.ndarray
+        int64, sorted; consecutive spans are more than ``gap`` bases apart. Each input interval
+        lies in the last span starting at or before its start, i.e. span
+        ``np.searchsorted(span_starts, start, side="right") - 1``. An empty interval (``start ==
+        end``) that nothing covers or touches stays as an empty span of its own.
+
+    Examples
+    --------
+    >>> merge_spans(np.array([5, 0, 3, 20]), np.array([12, 3, 5, 30]))
+    (array([ 0, 20]), array([12, 30]))
+    """
+    starts = np.asarray(starts, dtype=np.int64)
+    ends = np.asarray(ends, dtype=np.int64)
+    if starts.size == 0:
+        return starts.copy(), ends.copy()
+    order = np.argsort(starts, kind="stable")
+    s = starts[order]
+    reach = np.maximum.accumulate(ends[order])  # the furthest end so far
+    new = np.ones(s.size, dtype=bool)
+    new[1:] = s[1:] > reach[:-1] + int(gap)
+    first = np.flatnonzero(new)
+    last = np.append(first[1:], s.size) - 1
+    return s[first], reach[last]
 
 
 # ----------------------------------------------------------------------------------------------

@@ -1,16 +1,9 @@
 """Sequence as tensors: FASTA -> one-hot of order k (Bioseq).
 
-Encoding conventions (shared by the whole project):
-
-- Bases are stored as one byte each: ``A=0, C=1, G=2, T=3``, anything else (N, IUPAC codes,
-  gaps) ``4``; lowercase reads as uppercase.
-- A k-mer's integer code reads its letters as base-4 digits, the first letter most significant:
-  ``AC -> 0*4 + 1 = 1``, ``CA -> 1*4 + 0 = 4``, ``TTT -> 63``. A k-mer holding any non-ACGT
-  letter has code ``-1``.
-- One-hot of order k: shape ``(..., L - k + 1, 4**k)``, channel = k-mer code; code ``-1`` gives an
-  all-zero row.
-- Protein: the 20 amino acids ``ACDEFGHIKLMNPQRSTVWY`` as codes 0..19, anything else 20;
-  order 1 only, 20 channels.
+The encoding (base codes, k-mer codes, one-hot, alphabets) is that of
+:mod:`genomic_tensors.kmers`, whose functions this module re-exports: ``A=0, C=1, G=2, T=3``,
+anything else ``4``; a k-mer's code reads its letters as base-4 digits, ``-1`` when it holds a
+non-ACGT letter; one-hot of order k has ``4**k`` channels and an all-zero row for code ``-1``.
 
 A :class:`Bioseq` never holds the one-hot: it keeps one byte per base of the genome spans its
 windows touch, plus the window coordinates, and expands each requested batch on the fly
@@ -19,7 +12,6 @@ windows touch, plus the window coordinates, and expands each requested batch on 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,10 +21,20 @@ import numpy as np
 import pandas as pd
 import pysam
 
-from genomic_tensors.cache import cache_key, cache_manifest, cached
+from genomic_tensors.cache import cache_key, cache_manifest, cached, frame_digest
 from genomic_tensors.dataset import GenomicDataset, resolve_index
+from genomic_tensors.kmers import (
+    _LUTS,
+    ALPHABETS,
+    _check_alphabet,
+    complement_permutation,
+    encode_bases,
+    kmer_codes,
+    one_hot,
+    reverse_complement,
+)
 from genomic_tensors.progress import progress
-from genomic_tensors.regions import check_chromosomes, read_regions, tile
+from genomic_tensors.regions import check_chromosomes, merge_spans, read_regions, tile
 from genomic_tensors.storage import Hdf5Storage, NdarrayStorage
 
 __all__ = [
@@ -46,165 +48,12 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Letters of each alphabet, in code order.
-ALPHABETS = {"dna": "ACGT", "protein": "ACDEFGHIKLMNPQRSTVWY"}
-_MAX_ORDER = 8  # 4**8 = 65,536 channels; codes stay within int32
 _CHUNK_BASES = 1 << 22  # FASTA read chunk (4 Mbp): bounds the transient text copies
 _BATCH_BASES = 1 << 22  # expansion chunk: bounds the int64 index temporaries
-
-
-def _lut(alphabet: str) -> bytes:
-    """A ``bytes.translate`` table: letter byte -> code byte (C speed, no index temporaries)."""
-    letters = ALPHABETS[alphabet]
-    table = np.full(256, len(letters), dtype=np.uint8)
-    for code, letter in enumerate(letters):
-        table[ord(letter)] = code
-        table[ord(letter.lower())] = code
-    return table.tobytes()
-
-
-_LUTS = {name: _lut(name) for name in ALPHABETS}
-_DNA_COMPLEMENT = np.array([3, 2, 1, 0, 4], dtype=np.uint8)
-
-
-def _check_alphabet(alphabet: str, order: int) -> int:
-    """Validate alphabet and order; return the number of letters."""
-    if alphabet not in ALPHABETS:
-        raise ValueError(f"unknown alphabet {alphabet!r}; expected one of {', '.join(ALPHABETS)}")
-    if not isinstance(order, (int, np.integer)) or not 1 <= order <= _MAX_ORDER:
-        raise ValueError(f"order must be an integer in 1..{_MAX_ORDER}, got {order!r}")
-    if alphabet == "protein" and order != 1:
-        raise ValueError(f"the protein alphabet supports order 1 only, got order={order}")
-    return len(ALPHABETS[alphabet])
-
-
-def encode_bases(seq: bytes | str, alphabet: str = "dna") -> np.ndarray:
-    """Letters -> one byte code each.
-
-    Parameters
-    ----------
-    seq
-        The sequence (str or ASCII bytes).
-    alphabet
-        ``"dna"``: A0 C1 G2 T3, anything else 4. ``"protein"``: ``ACDEFGHIKLMNPQRSTVWY`` -> 0..19,
-        anything else 20. Lowercase reads as uppercase.
-
-    Returns
-    -------
-    numpy.ndarray
-        uint8, shape ``(len(seq),)``.
-    """
-    if alphabet not in _LUTS:
-        raise ValueError(f"unknown alphabet {alphabet!r}; expected one of {', '.join(ALPHABETS)}")
-    raw = seq.encode("ascii", errors="replace") if isinstance(seq, str) else bytes(seq)
-    return np.frombuffer(raw.translate(_LUTS[alphabet]), dtype=np.uint8).copy()
-
-
-def kmer_codes(base_codes: np.ndarray, order: int, n_letters: int = 4) -> np.ndarray:
-    """Integer codes of the k-mers along the last axis.
-
-    Parameters
-    ----------
-    base_codes
-        uint8, shape ``(..., L)``: letter codes ``0..n_letters-1``, any larger value a non-letter.
-    order
-        k, the k-mer length (``L >= order``).
-    n_letters
-        Alphabet size (4 for DNA, 20 for protein).
-
-    Returns
-    -------
-    numpy.ndarray
-        int32, shape ``(..., L - order + 1)``; position ``p`` holds
-        ``sum_j base[p + j] * n_letters**(order - 1 - j)`` (first letter most significant), or
-        ``-1``        when any of the k letters is a non-letter.
-
-    Examples
-    --------
-    >>> kmer_codes(encode_bases("ACGTN"), 2).tolist()
-    [1, 6, 11, -1]
-    """
-    base_codes = np.asarray(base_codes)
-    length = base_codes.shape[-1]
-    if length < order:
-        raise ValueError(f"sequence length {length} is shorter than the order {order}")
-    size = n_letters**order
-    # a non-letter maps to `size`, which pushes any k-mer holding it to >= size
-    values = base_codes.astype(np.int32)
-    values[values >= n_letters] = size
-    out_len = length - order + 1
-    if order == 1:
-        values[values == size] = -1
-        return values
-    codes = values[..., :out_len] * np.int32(n_letters ** (order - 1))
-    for j in range(1, order):
-        codes += values[..., j : j + out_len] * np.int32(n_letters ** (order - 1 - j))
-    codes[codes >= size] = -1
-    return codes
-
-
-_ONE_HOT_TABLES: dict[tuple[int, str], np.ndarray] = {}
-
-
-def one_hot(
-    codes: np.ndarray, order: int, dtype: Any = np.float32, n_letters: int = 4
-) -> np.ndarray:
-    """One-hot expansion of k-mer codes.
-
-    Parameters
-    ----------
-    codes
-        int, shape ``(...)``: k-mer codes in ``0..n_letters**order - 1``, or ``-1``.
-    order
-        k.
-    dtype
-        Output dtype.
-    n_letters
-        Alphabet size.
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape ``(..., n_letters**order)``; row ``r`` has a 1 at channel ``codes[r]``, all zeros
-        where ``codes`` is ``-1``.
-    """
-    size = n_letters**order
-    key = (size, np.dtype(dtype).str)
-    table = _ONE_HOT_TABLES.get(key)
-    if table is None:
-        table = np.zeros((size + 1, size), dtype=dtype)
-        table[:size] = np.eye(size, dtype=dtype)
-        _ONE_HOT_TABLES[key] = table
-    # -1 indexes the last row, the zero row
-    return np.take(table, codes, axis=0)
-
-
-def complement_permutation(order: int) -> np.ndarray:
-    """Channel permutation that reverse-complements a DNA one-hot of order k.
-
-    If ``x`` is the order-k one-hot of a sequence, shape ``(L', 4**k)``, the one-hot of its
-    reverse complement is ``x[::-1][:, perm]`` with ``perm = complement_permutation(k)``: channel
-    ``c`` of the reverse complement at position ``q`` is channel ``perm[c]`` of the original at
-    position ``L' - 1 - q``. ``perm[c]`` is the code of the reverse complement of k-mer ``c``; the
-    permutation is its own inverse.
-
-    Examples
-    --------
-    Order 1: ``[3, 2, 1, 0]`` (A<->T, C<->G). Order 2: ``perm[1] == 11`` because AC (code 1)
-    reverse-complements to GT (2*4 + 3 = 11); ``perm[5] == 10`` (CC -> GG).
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, shape ``(4**order,)``.
-    """
-    _check_alphabet("dna", order)
-    codes = np.arange(4**order, dtype=np.int64)
-    digits = [(codes // 4 ** (order - 1 - j)) % 4 for j in range(order)]
-    perm = np.zeros_like(codes)
-    for j, digit in enumerate(reversed(digits)):  # reversed k-mer, complemented letters
-        perm += (3 - digit) * 4 ** (order - 1 - j)
-    return perm
+# What a saved Bioseq holds besides the bases and its attributes: arrays per span (all of them)
+# and per window (the view's rows), in the order they are written.
+_SPAN_ARRAYS = ("span_chrom", "span_start", "span_end", "span_offset")
+_WINDOW_ARRAYS = ("win_start", "span_id", "reverse")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -243,31 +92,88 @@ def _open_fasta(path: str | Path) -> pysam.FastaFile:
 def _merge_spans(
     chrom_idx: np.ndarray, lo: np.ndarray, hi: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Merge intervals (per chromosome) into disjoint spans.
+    """Merge intervals (per chromosome) into disjoint spans (:func:`merge_spans`).
 
     Returns ``(span_of_interval, span_chrom_idx, span_start, span_end)``; spans sorted by
     chromosome index then start; overlapping or touching intervals share a span.
     """
-    order = np.lexsort((lo, chrom_idx))
-    c, s, e = chrom_idx[order], lo[order], hi[order]
-    n = order.size
-    new = np.ones(n, dtype=bool)
-    if n > 1:
-        # running max of ends within a chromosome
-        run_end = e.copy()
-        boundaries = np.flatnonzero(np.diff(c)) + 1
-        for seg_start, seg_end in zip(np.r_[0, boundaries], np.r_[boundaries, n], strict=True):
-            run_end[seg_start:seg_end] = np.maximum.accumulate(e[seg_start:seg_end])
-        new[1:] = (c[1:] != c[:-1]) | (s[1:] > run_end[:-1])
-    span_sorted = np.cumsum(new) - 1
-    n_spans = int(span_sorted[-1]) + 1 if n else 0
-    span_start = s[new]
-    span_end = np.zeros(n_spans, dtype=np.int64)
-    np.maximum.at(span_end, span_sorted, e)
-    span_chrom = c[new]
-    span_of = np.empty(n, dtype=np.int64)
-    span_of[order] = span_sorted
-    return span_of, span_chrom, span_start, span_end
+    span_of = np.empty(lo.size, dtype=np.int64)
+    chroms, starts, ends = [], [], []
+    n_spans = 0
+    by_chrom = np.argsort(chrom_idx, kind="stable")
+    for rows in np.split(by_chrom, np.flatnonzero(np.diff(chrom_idx[by_chrom])) + 1):
+        span_start, span_end = merge_spans(lo[rows], hi[rows])
+        span_of[rows] = n_spans + np.searchsorted(span_start, lo[rows], side="right") - 1
+        n_spans += span_start.size
+        chroms.append(np.repeat(chrom_idx[rows[:1]], span_start.size))
+        starts.append(span_start)
+        ends.append(span_end)
+    return span_of, np.concatenate(chroms), np.concatenate(starts), np.concatenate(ends)
+
+
+def _fasta_cores(
+    lengths: dict[str, int],
+    fasta: str | Path,
+    roi: str | Path | pd.DataFrame | None,
+    *,
+    feature: str | None,
+    binsize: int | None,
+    stepsize: int | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ROI (every sequence of the FASTA, whole, when ``roi`` is None) and its core windows,
+    checked to be on the FASTA's sequences and of one length."""
+    if roi is None:
+        regions = pd.DataFrame({"chrom": list(lengths), "start": 0, "end": list(lengths.values())})
+        regions = read_regions(regions)
+    else:
+        regions = read_regions(roi, feature=feature)
+    check_chromosomes(regions["chrom"], lengths, source=str(fasta))
+    cores = tile(regions, binsize=binsize, stepsize=stepsize)
+    if cores.empty:
+        raise ValueError(
+            f"no windows: every ROI interval is shorter than binsize={binsize} "
+            f"({len(regions)} intervals)"
+        )
+    core_len = (cores["end"] - cores["start"]).to_numpy()
+    if (core_len != core_len[0]).any():
+        i = int(np.flatnonzero(core_len != core_len[0])[0])
+        raise ValueError(
+            f"ROI intervals have different lengths ({core_len[0]} for the first, "
+            f"{core_len[i]} for "
+            f"{cores['chrom'][i]}:{cores['start'][i]}-{cores['end'][i]}); "
+            f"set binsize to tile them into equal windows, or resize the ROI"
+        )
+    return regions, cores
+
+
+def _read_spans(
+    handle: pysam.FastaFile,
+    fasta: str | Path,
+    span_chrom: np.ndarray,
+    span_start: np.ndarray,
+    span_end: np.ndarray,
+    lut: bytes,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The bases of the spans (sorted by chromosome), one code byte each (``lut``: letter -> code),
+    concatenated; and the offset of each span in that buffer."""
+    span_len = span_end - span_start
+    span_offset = np.concatenate([[0], np.cumsum(span_len)[:-1]]).astype(np.int64)
+    buffer = np.empty(int(span_len.sum()), dtype=np.uint8)
+    chroms = [str(chrom) for chrom in pd.unique(span_chrom)]
+    for chrom in progress(chroms, desc=f"reading {Path(fasta).name}"):
+        for sp in np.flatnonzero(span_chrom == chrom):
+            base = int(span_offset[sp])
+            for a in range(int(span_start[sp]), int(span_end[sp]), _CHUNK_BASES):
+                b = min(a + _CHUNK_BASES, int(span_end[sp]))
+                text = handle.fetch(chrom, a, b).encode("ascii", errors="replace")
+                if len(text) != b - a:
+                    raise ValueError(
+                        f"{fasta}: read {len(text)} bases of {chrom}:{a}-{b}, expected "
+                        f"{b - a} (is the .fai index stale?)"
+                    )
+                lo = base + a - int(span_start[sp])
+                buffer[lo : lo + b - a] = np.frombuffer(text.translate(lut), np.uint8)
+    return buffer, span_offset
 
 
 # ----------------------------------------------------------------------------------------------
@@ -311,6 +217,8 @@ class Bioseq(GenomicDataset):
     margin : int
         Extra bases stored around every window (for :class:`RandomShift`).
     """
+
+    _saved_attrs = ("order", "alphabet", "window_length", "margin")  # then the dtype
 
     def __init__(
         self,
@@ -439,7 +347,7 @@ class Bioseq(GenomicDataset):
         files: list[str | Path] = [fasta]
         roi_param: Any = None
         if isinstance(roi, pd.DataFrame):
-            roi_param = _frame_digest(roi)
+            roi_param = frame_digest(roi)
         elif roi is not None:
             files.append(roi)
         params = {
@@ -485,66 +393,29 @@ class Bioseq(GenomicDataset):
         handle = _open_fasta(fasta)
         try:
             lengths = dict(zip(handle.references, handle.lengths, strict=True))
-            if roi is None:
-                regions = pd.DataFrame(
-                    {"chrom": list(lengths), "start": 0, "end": list(lengths.values())}
-                )
-                regions = read_regions(regions)
-            else:
-                regions = read_regions(roi, feature=feature)
-            check_chromosomes(regions["chrom"], handle.references, source=str(fasta))
-            cores = tile(regions, binsize=binsize, stepsize=stepsize)
-            if cores.empty:
-                raise ValueError(
-                    f"no windows: every ROI interval is shorter than binsize={binsize} "
-                    f"({len(regions)} intervals)"
-                )
-            core_len = (cores["end"] - cores["start"]).to_numpy()
-            if (core_len != core_len[0]).any():
-                i = int(np.flatnonzero(core_len != core_len[0])[0])
-                raise ValueError(
-                    f"ROI intervals have different lengths ({core_len[0]} for the first, "
-                    f"{core_len[i]} for "
-                    f"{cores['chrom'][i]}:{cores['start'][i]}-{cores['end'][i]}); "
-                    f"set binsize to tile them into equal windows, or resize the ROI"
-                )
-            window_length = int(core_len[0]) + 2 * flank
+            regions, cores = _fasta_cores(
+                lengths, fasta, roi, feature=feature, binsize=binsize, stepsize=stepsize
+            )
+            window_length = int(cores["end"][0] - cores["start"][0]) + 2 * flank
             if window_length < order:
                 raise ValueError(f"window length {window_length} is shorter than order {order}")
             win_start = cores["start"].to_numpy(np.int64) - flank
             chrom_names = list(lengths)
-            chrom_index = {c: i for i, c in enumerate(chrom_names)}
-            cidx = cores["chrom"].map(chrom_index).to_numpy(np.int64)
-            clen = np.asarray([lengths[c] for c in chrom_names], dtype=np.int64)[cidx]
+            cidx = cores["chrom"].map({c: i for i, c in enumerate(chrom_names)}).to_numpy(np.int64)
+            clen = np.asarray(list(lengths.values()), dtype=np.int64)[cidx]
             lo = np.clip(win_start - margin, 0, clen)
             hi = np.clip(win_start + window_length + margin, 0, clen)
             span_id, span_cidx, span_start, span_end = _merge_spans(cidx, lo, hi)
-            span_len = span_end - span_start
-            span_offset = np.concatenate([[0], np.cumsum(span_len)[:-1]]).astype(np.int64)
-            buffer = np.empty(int(span_len.sum()), dtype=np.uint8)
-            lut = _LUTS[alphabet]
-            used = np.unique(span_cidx)
+            span_chrom = np.asarray(chrom_names, dtype=str)[span_cidx]
             logger.info(
                 "Bioseq: %d windows of %d bp (order %d) from %d ROI intervals; reading %d bases "
                 "of %d sequence(s) from %s",
-                len(cores), window_length, order, len(regions), buffer.size, used.size, fasta,
+                len(cores), window_length, order, len(regions), int((span_end - span_start).sum()),
+                np.unique(span_cidx).size, fasta,
             )  # fmt: skip
-            for chrom in progress(
-                [chrom_names[ci] for ci in used], desc=f"reading {Path(fasta).name}"
-            ):
-                ci = chrom_index[chrom]
-                for sp in np.flatnonzero(span_cidx == ci):
-                    base = int(span_offset[sp])
-                    for a in range(int(span_start[sp]), int(span_end[sp]), _CHUNK_BASES):
-                        b = min(a + _CHUNK_BASES, int(span_end[sp]))
-                        text = handle.fetch(chrom, a, b).encode("ascii", errors="replace")
-                        if len(text) != b - a:
-                            raise ValueError(
-                                f"{fasta}: read {len(text)} bases of {chrom}:{a}-{b}, expected "
-                                f"{b - a} (is the .fai index stale?)"
-                            )
-                        lo = base + a - int(span_start[sp])
-                        buffer[lo : lo + b - a] = np.frombuffer(text.translate(lut), np.uint8)
+            buffer, span_offset = _read_spans(
+                handle, fasta, span_chrom, span_start, span_end, _LUTS[alphabet]
+            )
         finally:
             handle.close()
         strands = cores["strand"].to_numpy().astype(str)
@@ -557,7 +428,7 @@ class Bioseq(GenomicDataset):
         return cls(
             cores,
             buffer=buffer,
-            span_chrom=np.asarray(chrom_names, dtype=str)[span_cidx],
+            span_chrom=span_chrom,
             span_start=span_start,
             span_end=span_end,
             span_offset=span_offset,
@@ -711,7 +582,7 @@ class Bioseq(GenomicDataset):
                         )
         rev = self._reverse[index]
         if rev.any():
-            out[rev] = _DNA_COMPLEMENT[out[rev, ::-1]]
+            out[rev] = reverse_complement(out[rev])
         return out
 
     def _get_batch(self, index: np.ndarray) -> np.ndarray:
@@ -752,23 +623,10 @@ class Bioseq(GenomicDataset):
 
     def _bundle_parts(self) -> tuple[dict[str, np.ndarray], dict[str, Any], dict[str, Any]]:
         rows = self.base_index
-        arrays = {
-            "span_chrom": self._span_chrom,
-            "span_start": self._span_start,
-            "span_end": self._span_end,
-            "span_offset": self._span_offset,
-            "win_start": self._win_start[rows],
-            "span_id": self._span_id[rows],
-            "reverse": self._reverse[rows],
-        }
+        arrays = {name: getattr(self, f"_{name}") for name in _SPAN_ARRAYS}
+        arrays.update({name: getattr(self, f"_{name}")[rows] for name in _WINDOW_ARRAYS})
         buffer = self._buffer if isinstance(self._buffer, np.ndarray) else self._buffer.to_array()
-        meta = {
-            "order": self.order,
-            "alphabet": self.alphabet,
-            "window_length": self.window_length,
-            "margin": self.margin,
-            "dtype": self._dtype.str,
-        }
+        meta = {**self._saved_meta(), "dtype": self._dtype.str}
         return arrays, {"bases": NdarrayStorage(buffer)}, meta
 
     @classmethod
@@ -781,32 +639,15 @@ class Bioseq(GenomicDataset):
         common: dict[str, Any],
     ) -> Bioseq:
         bases = storages["bases"]
-        buffer = bases.array if isinstance(bases, NdarrayStorage) else bases
         return cls(
             regions,
-            buffer=buffer,
-            span_chrom=arrays["span_chrom"],
-            span_start=arrays["span_start"],
-            span_end=arrays["span_end"],
-            span_offset=arrays["span_offset"],
-            win_start=arrays["win_start"],
-            span_id=arrays["span_id"],
-            reverse=arrays["reverse"],
-            window_length=meta["window_length"],
-            flank=common["flank"],
-            order=meta["order"],
-            alphabet=meta["alphabet"],
-            margin=meta["margin"],
+            buffer=bases.array if isinstance(bases, NdarrayStorage) else bases,
+            **{name: arrays[name] for name in _SPAN_ARRAYS + _WINDOW_ARRAYS},
+            **{name: meta[name] for name in cls._saved_attrs},
             dtype=np.dtype(meta["dtype"]),
+            flank=common["flank"],
             name=common["name"],
         )
-
-
-def _frame_digest(frame: pd.DataFrame) -> str:
-    """Content hash of a ROI DataFrame (for the cache key)."""
-    hashed = pd.util.hash_pandas_object(frame.reset_index(drop=True), index=False).to_numpy()
-    text = ",".join(map(str, frame.columns)).encode() + hashed.tobytes()
-    return hashlib.blake2b(text, digest_size=16).hexdigest()
 
 
 def _remove_quietly(path: str) -> None:

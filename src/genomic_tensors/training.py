@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Union
@@ -404,35 +405,9 @@ def fit(
     -------
     FitResult
     """
-    if int(epochs) < 1:
-        raise ValueError(f"epochs must be >= 1; got {epochs}")
-    if int(patience) < 0:
-        raise ValueError(f"patience must be >= 0; got {patience}")
-    for label, pair in (("train", train), ("validation", validation)):
-        if pair is not None and (not isinstance(pair, (tuple, list)) or len(pair) != 2):
-            raise ValueError(f"{label} must be an (inputs, targets) pair; got {type(pair).__name__}")
-
-    out = Path(outdir) if outdir is not None else None
-    model_file = _resolve(model_path, out, "model.keras")
-    history_file = _resolve(history_path, out, "history.tsv")
-    log_file = _resolve(log_path, out, "train.log")
-    for f in (model_file, history_file, log_file):
-        if f is not None:
-            f.parent.mkdir(parents=True, exist_ok=True)
-    if model_file is not None and model_file.suffix != ".keras":
-        raise ValueError(f"model_path must end in .keras; got {model_file}")
-
-    handler = None
-    package_logger = logging.getLogger("genomic_tensors")
-    previous_level = package_logger.level
-    if log_file is not None:
-        handler = logging.FileHandler(log_file, mode="w")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        handler.setLevel(logging.INFO)
-        package_logger.addHandler(handler)
-        if package_logger.getEffectiveLevel() > logging.INFO:
-            package_logger.setLevel(logging.INFO)
-    try:
+    _check_fit_arguments(epochs, patience, train, validation)
+    model_file, history_file, log_file = _output_files(outdir, model_path, history_path, log_path)
+    with _log_to(log_file):
         seed_everything(seed, deterministic=deterministic)
         model = build_model(model, precision)
         flatten = len(model.outputs) == 1 and len(model.outputs[0].shape) == 2
@@ -475,34 +450,96 @@ def fit(
             callbacks=[stopper, epoch_log, *callbacks],
             verbose=verbose,
         )
-        history = pd.DataFrame(epoch_log.rows)
-        if history.empty or monitor not in history:
-            raise RuntimeError(f"training produced no {monitor!r} values; check the data")
-        best_row = int(np.nanargmin(history[monitor].to_numpy()))
-        result = FitResult(
-            model=model,
-            history=history,
-            best_epoch=int(history["epoch"].iloc[best_row]),
-            best_loss=float(history[monitor].iloc[best_row]),
-            monitor=monitor,
-            epochs_run=len(history),
-            stopped_early=len(history) < int(epochs),
-            seed=int(seed),
-            model_path=model_file,
-            history_path=history_file,
-            log_path=log_file,
-        )
-        log.info(
-            "best epoch %d (%s=%.6g) of %d run%s; weights restored",
-            result.best_epoch, monitor, result.best_loss, result.epochs_run,
-            ", stopped early" if result.stopped_early else "",
-        )
+        result = _fit_result(
+            model, pd.DataFrame(epoch_log.rows), monitor, int(epochs), int(seed),
+            (model_file, history_file, log_file),
+        )  # fmt: skip
         if model_file is not None:
             model.save(model_file)
             log.info("saved model to %s", model_file)
         return result
+
+
+def _check_fit_arguments(epochs: int, patience: int, train: Any, validation: Any) -> None:
+    if int(epochs) < 1:
+        raise ValueError(f"epochs must be >= 1; got {epochs}")
+    if int(patience) < 0:
+        raise ValueError(f"patience must be >= 0; got {patience}")
+    for label, pair in (("train", train), ("validation", validation)):
+        if pair is not None and (not isinstance(pair, (tuple, list)) or len(pair) != 2):
+            raise ValueError(f"{label} must be an (inputs, targets) pair; got {type(pair).__name__}")
+
+
+def _output_files(
+    outdir: str | Path | None,
+    model_path: str | Path | None,
+    history_path: str | Path | None,
+    log_path: str | Path | None,
+) -> tuple[Path | None, Path | None, Path | None]:
+    """The model, history and log files of :func:`fit` (None: not written), folders created."""
+    out = Path(outdir) if outdir is not None else None
+    model_file = _resolve(model_path, out, "model.keras")
+    history_file = _resolve(history_path, out, "history.tsv")
+    log_file = _resolve(log_path, out, "train.log")
+    for f in (model_file, history_file, log_file):
+        if f is not None:
+            f.parent.mkdir(parents=True, exist_ok=True)
+    if model_file is not None and model_file.suffix != ".keras":
+        raise ValueError(f"model_path must end in .keras; got {model_file}")
+    return model_file, history_file, log_file
+
+
+@contextmanager
+def _log_to(log_file: Path | None) -> Iterator[None]:
+    """Copy the package's log records (INFO and up) to ``log_file`` while the block runs."""
+    if log_file is None:
+        yield
+        return
+    package_logger = logging.getLogger("genomic_tensors")
+    previous_level = package_logger.level
+    handler = logging.FileHandler(log_file, mode="w")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.INFO)
+    package_logger.addHandler(handler)
+    if package_logger.getEffectiveLevel() > logging.INFO:
+        package_logger.setLevel(logging.INFO)
+    try:
+        yield
     finally:
-        if handler is not None:
-            package_logger.removeHandler(handler)
-            package_logger.setLevel(previous_level)
-            handler.close()
+        package_logger.removeHandler(handler)
+        package_logger.setLevel(previous_level)
+        handler.close()
+
+
+def _fit_result(
+    model: keras.Model,
+    history: pd.DataFrame,
+    monitor: str,
+    epochs: int,
+    seed: int,
+    files: tuple[Path | None, Path | None, Path | None],
+) -> FitResult:
+    """The :class:`FitResult` of a run whose per-epoch rows are ``history`` (best epoch logged)."""
+    if history.empty or monitor not in history:
+        raise RuntimeError(f"training produced no {monitor!r} values; check the data")
+    best_row = int(np.nanargmin(history[monitor].to_numpy()))
+    model_file, history_file, log_file = files
+    result = FitResult(
+        model=model,
+        history=history,
+        best_epoch=int(history["epoch"].iloc[best_row]),
+        best_loss=float(history[monitor].iloc[best_row]),
+        monitor=monitor,
+        epochs_run=len(history),
+        stopped_early=len(history) < epochs,
+        seed=seed,
+        model_path=model_file,
+        history_path=history_file,
+        log_path=log_file,
+    )
+    log.info(
+        "best epoch %d (%s=%.6g) of %d run%s; weights restored",
+        result.best_epoch, monitor, result.best_loss, result.epochs_run,
+        ", stopped early" if result.stopped_early else "",
+    )
+    return result

@@ -25,9 +25,9 @@ Conventions
 
 from __future__ import annotations
 
-import gzip
 import logging
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -38,9 +38,10 @@ import numpy as np
 import pandas as pd
 import pysam
 
+from genomic_tensors.files import open_text as _open_text
+from genomic_tensors.kmers import encode_bases, kmer_codes, one_hot, reverse_complement
 from genomic_tensors.layers import order_from_channels
 from genomic_tensors.regions import check_assembly, read_regions
-from genomic_tensors.sequence import encode_bases, kmer_codes, one_hot
 
 __all__ = [
     "SCORES",
@@ -55,7 +56,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SCORES = ("ref", "alt", "diff", "logodds")
-_COMPLEMENT = np.array([3, 2, 1, 0, 4], dtype=np.uint8)
 _META = ["chrom", "pos", "id", "ref", "alt", "genome_ref", "ref_match", "strand"]
 
 
@@ -81,14 +81,6 @@ class VariantSummary:
     n_minus_strand: int = 0
     tsv_path: Path | None = None
     hdf5_path: Path | None = None
-
-
-def _open_text(path: Path):
-    with open(path, "rb") as handle:
-        magic = handle.read(2)
-    if magic == b"\x1f\x8b":
-        return gzip.open(path, "rt")
-    return open(path)
 
 
 def read_snvs(vcf: str | Path, counts: VariantSummary | None = None) -> Iterator[Snv]:
@@ -315,54 +307,13 @@ def score_variants(
         raise ValueError(f"{len(names)} names for {n_out} model outputs")
     check_vcf_assembly(vcf, fasta)
     strands = _StrandIndex(regions) if regions is not None else None
-    # Written under temporary names and renamed at the end: a failure leaves nothing under a final name.
+    scoring = _Scoring(model, width, k, codes_input, strands, names, tsv_scores, batch_size, eps)
     finals = [Path(p) if p is not None else None for p in (output_tsv, output_hdf5)]
-    partials = [p.with_name(f"{p.name}.partial") if p is not None else None for p in finals]
-    summary = VariantSummary(tsv_path=partials[0], hdf5_path=partials[1])
-    for p in finals:
-        if p is not None:
-            p.parent.mkdir(parents=True, exist_ok=True)
-    log.info("scoring SNVs of %s with %s: window %d bp, order %d, %d outputs", vcf, model.name,
-             width, k, n_out)
-
-    h5 = h5py.File(summary.hdf5_path, "w") if summary.hdf5_path is not None else None
-    done = False
-    try:
-        if h5 is not None:
-            h5.attrs["names"] = np.array(names, dtype=h5py.string_dtype())
-            for s in SCORES:
-                h5.create_dataset(s, shape=(0, n_out), maxshape=(None, n_out), dtype="f4",
-                                  chunks=(min(int(chunk_size), 1024), n_out))
-            for col in _META:
-                dtype = np.int64 if col == "pos" else (bool if col == "ref_match" else h5py.string_dtype())
-                h5.create_dataset(f"variants/{col}", shape=(0,), maxshape=(None,), dtype=dtype)
-        with pysam.FastaFile(str(fasta)) as genome:
-            first = True
-            batch: list[Snv] = []
-            for snv in read_snvs(vcf, summary):
-                batch.append(snv)
-                if len(batch) == int(chunk_size):
-                    _score_chunk(model, genome, str(fasta), batch, width, k, codes_input, strands,
-                                 names, tsv_scores, summary, h5, first, batch_size, eps)
-                    first, batch = False, []
-            if batch or first:
-                _score_chunk(model, genome, str(fasta), batch, width, k, codes_input, strands,
-                             names, tsv_scores, summary, h5, first, batch_size, eps)
-        done = True
-    except ValueError as err:
-        if str(err).startswith("VCF line"):  # name the file, as read_snvs's own errors do
-            raise ValueError(f"{vcf}, line{str(err)[len('VCF line'):]}") from None
-        raise
-    finally:
-        if h5 is not None:
-            h5.close()
-        for partial, final in zip(partials, finals):
-            if partial is None:
-                continue
-            if done:
-                partial.replace(final)
-            else:
-                partial.unlink(missing_ok=True)
+    with _partial_outputs(finals) as (tsv_partial, hdf5_partial):
+        summary = VariantSummary(tsv_path=tsv_partial, hdf5_path=hdf5_partial)
+        log.info("scoring SNVs of %s with %s: window %d bp, order %d, %d outputs", vcf, model.name,
+                 width, k, n_out)
+        _score_vcf(scoring, vcf, fasta, summary, int(chunk_size))
     summary.tsv_path, summary.hdf5_path = finals
     log.info(
         "%d VCF records: %d SNV alleles scored, %d non-SNV alleles skipped, %d REF mismatches with "
@@ -376,12 +327,89 @@ def score_variants(
     return summary
 
 
-def _score_chunk(
-    model: keras.Model, genome: pysam.FastaFile, fasta_path: str, batch: list[Snv], width: int,
-    k: int, codes_input: bool, strands: _StrandIndex | None, names: list[str],
-    tsv_scores: Sequence[str], summary: VariantSummary, h5: h5py.File | None, first: bool,
-    batch_size: int, eps: float,
+@dataclass(frozen=True)
+class _Scoring:
+    """How :func:`score_variants` scores: the model and its input, the strands, the outputs."""
+
+    model: keras.Model
+    width: int
+    order: int
+    codes_input: bool
+    strands: _StrandIndex | None
+    names: list[str]
+    tsv_scores: Sequence[str]
+    batch_size: int
+    eps: float
+
+
+@contextmanager
+def _partial_outputs(finals: Sequence[Path | None]) -> Iterator[list[Path | None]]:
+    """``<name>.partial`` names for the output files (None stays None), renamed to the final names
+    when the block succeeds and removed when it fails: a failure leaves nothing under a final name."""
+    partials = [p.with_name(f"{p.name}.partial") if p is not None else None for p in finals]
+    for p in finals:
+        if p is not None:
+            p.parent.mkdir(parents=True, exist_ok=True)
+    done = False
+    try:
+        yield partials
+        done = True
+    finally:
+        for partial, final in zip(partials, finals):
+            if partial is None:
+                continue
+            if done:
+                partial.replace(final)
+            else:
+                partial.unlink(missing_ok=True)
+
+
+def _score_vcf(
+    scoring: _Scoring, vcf: str | Path, fasta: str | Path, summary: VariantSummary, chunk_size: int
 ) -> None:
+    """Score the SNVs of ``vcf``, ``chunk_size`` at a time, into the outputs of ``summary``."""
+    h5 = h5py.File(summary.hdf5_path, "w") if summary.hdf5_path is not None else None
+    try:
+        if h5 is not None:
+            _create_hdf5(h5, scoring.names, chunk_size)
+        with pysam.FastaFile(str(fasta)) as genome:
+            first = True
+            batch: list[Snv] = []
+            for snv in read_snvs(vcf, summary):
+                batch.append(snv)
+                if len(batch) == chunk_size:
+                    _score_chunk(scoring, genome, str(fasta), batch, summary, h5, first)
+                    first, batch = False, []
+            if batch or first:
+                _score_chunk(scoring, genome, str(fasta), batch, summary, h5, first)
+    except ValueError as err:
+        if str(err).startswith("VCF line"):  # name the file, as read_snvs's own errors do
+            raise ValueError(f"{vcf}, line{str(err)[len('VCF line'):]}") from None
+        raise
+    finally:
+        if h5 is not None:
+            h5.close()
+
+
+def _create_hdf5(h5: h5py.File, names: list[str], chunk_size: int) -> None:
+    """The empty, growable datasets of the HDF5 output (see :func:`score_variants`)."""
+    n_out = len(names)
+    h5.attrs["names"] = np.array(names, dtype=h5py.string_dtype())
+    for s in SCORES:
+        h5.create_dataset(s, shape=(0, n_out), maxshape=(None, n_out), dtype="f4",
+                          chunks=(min(chunk_size, 1024), n_out))
+    for col in _META:
+        dtype = np.int64 if col == "pos" else (bool if col == "ref_match" else h5py.string_dtype())
+        h5.create_dataset(f"variants/{col}", shape=(0,), maxshape=(None,), dtype=dtype)
+
+
+def _score_chunk(
+    scoring: _Scoring, genome: pysam.FastaFile, fasta_path: str, batch: list[Snv],
+    summary: VariantSummary, h5: h5py.File | None, first: bool,
+) -> None:
+    model, width, k, codes_input = scoring.model, scoring.width, scoring.order, scoring.codes_input
+    strands, names, tsv_scores = scoring.strands, scoring.names, scoring.tsv_scores
+    batch_size, eps = scoring.batch_size, scoring.eps
     n = len(batch)
     ref_bases = np.empty((n, width), dtype=np.uint8)
     meta = {col: [] for col in _META}
@@ -403,7 +431,7 @@ def _score_chunk(
         alt_bases[np.arange(n), centres] = encode_bases("".join(s.alt for s in batch))
         minus = np.array([s == "-" for s in meta["strand"]])
         for arr in (ref_bases, alt_bases):
-            arr[minus] = _COMPLEMENT[arr[minus][:, ::-1]]
+            arr[minus] = reverse_complement(arr[minus])
         ref = _predict(model, _encode(ref_bases, k, codes_input), batch_size)
         alt = _predict(model, _encode(alt_bases, k, codes_input), batch_size)
     else:

@@ -11,8 +11,8 @@ What it measures, in one run on a synthetic genome (nothing downloaded):
 - the models of case 2 at the paper's width: 2,000-bp windows, one-hot order 3 done on the device from
   int32 k-mer codes, both strands, 919 sigmoid outputs, batch 128, the paper's optimizer;
 - trained by :func:`genomic_tensors.training.fit` on the rule's inputs: sequence codes written and read
-  back by the sequence rule's code (:func:`genomic_tensors.cases.deepsea.write_sequence`), sparse
-  919-feature labels as the labels rule stores them, streamed by ``BatchStream`` with ``--workers``
+  back by the sequence rule's code (:func:`genomic_tensors.cases.deepsea.data.write_sequence`), sparse
+  919-feature labels as the labels rule stores them (a sparse ``Cover``), streamed by ``BatchStream`` with ``--workers``
   fetch threads; the job's device set-up is :func:`genomic_tensors.devices.prepare`;
 - per model: samples per second over ``--steps`` timed batches after a warm-up epoch of the same length
   (median of ``--repeats`` epochs), the input pipeline's samples per second measured alone (the same
@@ -45,7 +45,10 @@ import scipy.sparse as sp  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_data import write_random_fasta  # noqa: E402
 from genomic_tensors import devices  # noqa: E402
-from genomic_tensors.cases import deepsea  # noqa: E402
+from genomic_tensors.cases.deepsea.data import load_labels, load_sequence, write_sequence  # noqa: E402
+from genomic_tensors.cases.deepsea.grid import RunSpec  # noqa: E402
+from genomic_tensors.cases.deepsea.train import build_model  # noqa: E402
+from genomic_tensors.coverage import Cover  # noqa: E402
 from genomic_tensors.training import BatchStream, fit  # noqa: E402
 
 # The original's reported DanQ training speed, the reference of the ratio column.
@@ -95,13 +98,14 @@ def make_inputs(folder: Path, size: Size, seed: int = 0):
         regions, sep="\t", header=False, index=False
     )
     codes_file = folder / "sequence.npz"
-    deepsea.write_sequence(fasta, regions, codes_file, window=size.window, order=size.order)
+    write_sequence(fasta, regions, codes_file, window=size.window, order=size.order)
     rng = np.random.default_rng(seed)
     matrix = sp.random(n, FEATURES, density=size.density, format="csr", dtype=np.uint8, rng=rng)
     matrix.data[:] = 1
     labels_file = folder / "labels.npz"
-    deepsea.save_labels(labels_file, deepsea.SparseLabels(matrix, [f"f{i}" for i in range(FEATURES)]))
-    return deepsea.WindowCodes.load(codes_file), deepsea.load_labels(labels_file)
+    names = [f"f{i}" for i in range(FEATURES)]
+    Cover.from_array(matrix.toarray(), regions, conditions=names, storage="sparse").save(labels_file)
+    return load_sequence(codes_file).codes, load_labels(labels_file)
 
 
 def pipeline_rate(x, y, size: Size, workers: int, passes: int = 2) -> float:
@@ -136,8 +140,8 @@ def peak_memory(device: str) -> str:
 
 def train_rate(model: str, x, y, size: Size, options: devices.RunOptions, workers: int, repeats: int):
     """(samples per second, effective XLA) of ``model``: median of ``repeats`` epochs after a warm-up."""
-    spec = deepsea.RunSpec(model, size.window, size.order, "both")
-    factory = partial(deepsea.build_model, spec, FEATURES, width=size.width)
+    spec = RunSpec(model, size.window, size.order, "both")
+    factory = partial(build_model, spec, FEATURES, width=size.width)
     result = fit(
         factory, (x, y), epochs=1 + repeats, batch_size=size.batch, patience=1 + repeats, seed=1,
         workers=workers, **options.fit_kwargs(),

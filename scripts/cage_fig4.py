@@ -8,6 +8,6 @@ import logging
 
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
-from genomic_tensors.cases.cage import write_fig4
+from genomic_tensors.cases.cage.figures import write_fig4
 
 write_fig4(snakemake.input[0], snakemake.output.png, snakemake.output.svg, title=snakemake.params.title)

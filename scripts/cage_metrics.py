@@ -1,10 +1,10 @@
-"""Collect the per-model metrics of case 3 into results/cage/metrics.tsv."""
+"""Collect the per-model metrics of case 3 into the case's metrics table."""
 
 import sys
 
 sys.stderr = open(snakemake.log[0], "w")
 
-from genomic_tensors.cases.cage import collect_metrics
+from genomic_tensors.cases.cage.tables import collect_metrics
 
 metrics = collect_metrics(list(snakemake.input))
 metrics.to_csv(snakemake.output[0], sep="\t", index=False, float_format="%.6g")

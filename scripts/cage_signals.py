@@ -8,7 +8,7 @@ import logging
 
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
-from genomic_tensors.cases.cage import promoter_signals
+from genomic_tensors.cases.cage.data import promoter_signals
 
 # The inputs cage and dnase are [bam, bai] pairs.
 table = promoter_signals(

@@ -4,7 +4,7 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w")
 
-from genomic_tensors.cases.cage import write_table1
+from genomic_tensors.cases.cage.tables import write_table1
 
 table = write_table1(
     snakemake.input[0], snakemake.output.tsv, snakemake.output.md, orders=snakemake.params.orders

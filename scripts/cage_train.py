@@ -15,23 +15,16 @@ tf.config.threading.set_intra_op_parallelism_threads(snakemake.threads)
 tf.config.threading.set_inter_op_parallelism_threads(snakemake.threads)
 
 from genomic_tensors import devices
-from genomic_tensors.cases.cage import train_fold
+from genomic_tensors.cases.cage.train import TrainSettings, train_fold
 
 options = devices.prepare(devices.ComputeSettings.from_config(snakemake.params.compute))
-
 train_fold(
     snakemake.input.signals,
-    snakemake.input.get("fasta") or None,  # none for the chromatin model
+    snakemake.input.get("fasta"),  # none for the chromatin model
     run=snakemake.wildcards.cage_run,
     fold=snakemake.wildcards.cage_fold,
-    test=snakemake.params.test,
-    dna_flank=snakemake.params.dna_flank,
-    dropout=snakemake.params.dropout,
-    epochs=snakemake.params.epochs,
-    batch_size=snakemake.params.batch_size,
-    patience=snakemake.params.patience,
     seed=snakemake.params.seed,
-    batchnorm_momentum=snakemake.params.batchnorm_momentum,
+    settings=TrainSettings(**snakemake.params.settings),
     outdir=Path(snakemake.output[0]).parent,
     options=options,
 )

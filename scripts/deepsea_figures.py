@@ -4,11 +4,11 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
 
-from pathlib import Path
+import logging
 
-from genomic_tensors.cases.deepsea import write_figures
+from genomic_tensors.cases.deepsea.figures import write_figures
 
-stems = {
-    fig: Path(snakemake.output[f"{fig}_png"]).with_suffix("") for fig in snakemake.params.figures
-}  # noqa: F821
-write_figures(snakemake.input[0], stems)  # noqa: F821
+logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
+sm = snakemake  # noqa: F821
+outputs = {fig: [sm.output[f"{fig}_{ext}"] for ext in sm.params.formats] for fig in sm.params.figures}
+write_figures(sm.input[0], outputs)

@@ -4,8 +4,9 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
 
-from genomic_tensors.cases.deepsea import aggregate_metrics
+from genomic_tensors.cases.deepsea.tables import aggregate_metrics
 
-table = aggregate_metrics(snakemake.input)  # noqa: F821
-table.to_csv(snakemake.output[0], sep="\t", index=False, float_format="%.6g")  # noqa: F821
-print(f"{len(table)} rows from {len(snakemake.input)} runs", file=sys.stderr)  # noqa: F821
+sm = snakemake  # noqa: F821
+table = aggregate_metrics(list(sm.input))
+table.to_csv(sm.output[0], sep="\t", index=False, float_format="%.6g")
+print(f"{len(table)} rows from {len(sm.input)} runs", file=sys.stderr)

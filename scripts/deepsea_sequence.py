@@ -1,4 +1,4 @@
-"""The streaming sequence input of one split: genome byte codes of the windows, never one-hot."""
+"""The sequence input of one split: genome bases of the windows (1 byte each), read as k-mer codes."""
 
 import sys
 
@@ -6,13 +6,14 @@ sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
 
 import logging
 
-from genomic_tensors.cases.deepsea import write_sequence
+from genomic_tensors.cases.deepsea.data import write_sequence
 
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
+sm = snakemake  # noqa: F821
 write_sequence(
-    snakemake.input.fasta,  # noqa: F821
-    snakemake.input.regions,  # noqa: F821
-    snakemake.output[0],  # noqa: F821
-    window=snakemake.params.window,  # noqa: F821
-    order=snakemake.params.order,  # noqa: F821
+    sm.input.fasta,
+    sm.input.regions,
+    sm.output[0],
+    window=sm.params.window,
+    order=sm.params.order,
 )

@@ -4,10 +4,10 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
 
-import pandas as pd
+from genomic_tensors.cases.base import read_table
+from genomic_tensors.cases.deepsea.tables import METRIC_COLUMNS, summarise
 
-from genomic_tensors.cases.deepsea import summarise
-
-summary = summarise(pd.read_csv(snakemake.input[0], sep="\t"))  # noqa: F821
-summary.to_csv(snakemake.output[0], sep="\t", index=False, float_format="%.6g")  # noqa: F821
+sm = snakemake  # noqa: F821
+summary = summarise(read_table(sm.input[0], METRIC_COLUMNS))
+summary.to_csv(sm.output[0], sep="\t", index=False, float_format="%.6g")
 print(f"{len(summary)} summary rows", file=sys.stderr)

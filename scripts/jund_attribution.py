@@ -9,17 +9,14 @@ logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %
 import numpy as np  # noqa: E402
 
 from genomic_tensors import devices  # noqa: E402
-from genomic_tensors.cases import jund  # noqa: E402
+from genomic_tensors.cases.jund.attribution import locus_tracks  # noqa: E402
 
 sm = snakemake  # noqa: F821
 devices.prepare(devices.ComputeSettings.from_config(sm.params.compute))
-tracks = jund.locus_tracks(
+tracks = locus_tracks(
     sm.input.locus,
     list(sm.input.models),
-    dna=sm.input.dna,
-    dnase=sm.input.dnase,
-    counts=sm.input.counts,
-    labels=sm.input.labels,
+    **{key: sm.input[key] for key in ("dna", "dnase", "counts", "labels")},
     test=sm.params.test,
     steps=sm.params.steps,
 )

@@ -6,10 +6,10 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-from genomic_tensors.cases import jund  # noqa: E402
+from genomic_tensors.cases.jund.data import build_dna  # noqa: E402
 
 sm = snakemake  # noqa: F821
-dna = jund.build_dna(
+dna = build_dna(
     sm.input.fasta, sm.input.roi, binsize=sm.params.binsize, flank=sm.params.flank, order=sm.params.order
 )
 dna.save(sm.output[0])

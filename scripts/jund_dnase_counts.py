@@ -6,10 +6,10 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-from genomic_tensors.cases import jund  # noqa: E402
+from genomic_tensors.cases.jund.data import build_dnase_counts  # noqa: E402
 
 sm = snakemake  # noqa: F821
-counts = jund.build_dnase_counts(
+counts = build_dnase_counts(
     sm.input.bams,
     sm.input.roi,
     conditions=sm.params.replicates,

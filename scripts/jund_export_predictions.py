@@ -6,10 +6,10 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-from genomic_tensors.cases import jund  # noqa: E402
+from genomic_tensors.cases.jund.export import export_predictions  # noqa: E402
 
 sm = snakemake  # noqa: F821
-setting = jund.export_predictions(
+setting = export_predictions(
     list(sm.input.predictions), sm.input.metrics, sm.input.sizes, sm.output[0], family=sm.params.family
 )
 logging.info("exported %s", setting.label)

@@ -11,14 +11,15 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 
-from genomic_tensors.cases import jund  # noqa: E402
+from genomic_tensors.cases.base import write_figure  # noqa: E402
+from genomic_tensors.cases.jund.figures import METRICS_PANELS, plot_fig2d  # noqa: E402
+from genomic_tensors.cases.jund.tables import read_metrics  # noqa: E402
 
 sm = snakemake  # noqa: F821
 panel = sm.params.panel
 if panel == "fig2d":
     with np.load(sm.input[0]) as data:
-        fig, _ = jund.plot_fig2d(dict(data))
+        fig, _ = plot_fig2d(dict(data))
 else:
-    plot = {"fig2a": jund.plot_fig2a, "fig2b": jund.plot_fig2b, "fig2c": jund.plot_fig2c}[panel]
-    fig, _ = plot(jund.read_metrics(sm.input[0]))
-jund.write_figure(fig, sm.output.png, sm.output.svg)
+    fig, _ = METRICS_PANELS[panel](read_metrics(sm.input[0]))
+write_figure(fig, sm.output.png, sm.output.svg)

@@ -6,8 +6,8 @@ import sys
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-from genomic_tensors.cases import jund  # noqa: E402
+from genomic_tensors.cases.jund.locus import select_locus, write_locus  # noqa: E402
 
 sm = snakemake  # noqa: F821
-locus = jund.select_locus(sm.input.peaks, sm.input.roi, test=sm.params.test, locus=sm.params.locus)
-jund.write_locus(locus, sm.output[0])
+locus = select_locus(sm.input.peaks, sm.input.roi, test=sm.params.test, locus=sm.params.locus)
+write_locus(locus, sm.output[0])

@@ -7,25 +7,23 @@ sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 from genomic_tensors import devices  # noqa: E402
-from genomic_tensors.cases import jund  # noqa: E402
+from genomic_tensors.cases.jund.grid import Setting  # noqa: E402
+from genomic_tensors.cases.jund.train import train_and_evaluate  # noqa: E402
 
 sm = snakemake  # noqa: F821
 options = devices.prepare(devices.ComputeSettings.from_config(sm.params.compute))
-setting = jund.Setting.from_params(sm.params.family, sm.params.setting)
+setting = Setting.from_params(sm.params.family, sm.params.setting)
 logging.info("training %s, replicate %d", setting.label, sm.params.replicate)
 model, history, metrics, predictions = sm.output
-jund.train_and_evaluate(
+train_and_evaluate(
     setting,
     labels=sm.input.labels,
     dna=sm.input.get("dna"),
     dnase=sm.input.get("dnase"),
-    replicate=sm.params.replicate,
-    seed=sm.params.seed,
-    validation=sm.params.validation,
-    test=sm.params.test,
-    epochs=sm.params.epochs,
-    batch_size=sm.params.batch_size,
-    patience=sm.params.patience,
+    **{
+        key: sm.params[key]
+        for key in ("replicate", "seed", "validation", "test", "epochs", "batch_size", "patience")
+    },
     threads=sm.threads,
     model_path=model,
     history_path=history,

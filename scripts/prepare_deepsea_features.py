@@ -4,10 +4,10 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
 
-from genomic_tensors import recipes  # noqa: E402
+from genomic_tensors.cases.deepsea.features import write_features  # noqa: E402
 
 sm = snakemake  # noqa: F821
-table = recipes.write_deepsea_features(
+table = write_features(
     sm.input[0],
     sm.params.base,
     sm.params.categories,

@@ -4,9 +4,9 @@ import sys
 
 sys.stderr = open(snakemake.log[0], "w")
 
+from genomic_tensors.cases import CASES
 from genomic_tensors.cases.summary import write_summary
 
-cases = [case for case in ("jund", "deepsea", "cage") if case in snakemake.input.keys()]
-metrics = {case: snakemake.input[case] for case in cases}
+metrics = {case: snakemake.input[case] for case in CASES if case in snakemake.input.keys()}
 table = write_summary(snakemake.output.tsv, snakemake.output.md, metrics)
 print(table.to_string(), file=sys.stderr)

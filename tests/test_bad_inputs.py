@@ -32,7 +32,9 @@ import pytest
 import yaml
 
 from genomic_tensors import download, recipes
-from genomic_tensors.cases import cage, jund
+from genomic_tensors.cases.cage import data as cage
+from genomic_tensors.cases.jund import data as jund
+from genomic_tensors.cases.deepsea.regions import tf_bins
 from test_coverage import make_bam  # the suite's BAM writer (tests/ is on sys.path)
 from test_recipes import _write  # the suite's text-file writer (optionally gzipped)
 
@@ -679,7 +681,7 @@ def test_row_blacklist_and_tf_peaks_are_clipped(tmp_path, caplog):
     black = _write(tmp_path / "black.bed", "chr2\t1950\t2400\n")
     with caplog.at_level(logging.WARNING, logger="genomic_tensors"):
         prepared = recipes.prepare_blacklist(black, _sizes(tmp_path), tmp_path / "out" / "black.bed")
-        bins = recipes.tf_bins([_write(tmp_path / "TF.bed", "chr2\t1600\t2300\n")], _sizes(tmp_path))
+        bins = tf_bins([_write(tmp_path / "TF.bed", "chr2\t1600\t2300\n")], _sizes(tmp_path))
     assert (tmp_path / "out" / "black.bed").read_text() == "chr2\t1950\t2000\n" and prepared.intervals == 1
     assert "1 blacklist interval(s) end past their chromosome's end: clipped to it" in caplog.text
     assert "1 peak(s) end past their chromosome's end: the grid has no bin there" in caplog.text

@@ -1,28 +1,60 @@
-"""Case study 3 (CAGE at promoters): runs, transforms, splits, summaries, Table 1 and Fig. 4."""
+"""Case study 3 (CAGE at promoters): runs, transforms, splits, summaries, Table 1, Fig. 4 and the claims."""
 
 from __future__ import annotations
 
+import logging
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from genomic_tensors.cases import cage
-from genomic_tensors.cases.cage import (
+from genomic_tensors.cases.cage import claims as cage_claims
+from genomic_tensors.cases.cage import data, figures, grid, tables, train
+from genomic_tensors.cases.cage.data import fold_masks, log_zscores
+from genomic_tensors.cases.cage.figures import ols_fit
+from genomic_tensors.cases.cage.grid import Run, parse_run, planned_runs, run_seed
+from genomic_tensors.cases.cage.tables import (
     METRIC_COLUMNS,
-    LogZScore,
-    Run,
     collect_metrics,
-    fold_masks,
-    metrics_row,
-    ols_fit,
-    parse_run,
-    planned_runs,
-    run_seed,
     table1,
+    table1_cell,
     table1_markdown,
 )
+from genomic_tensors.cases.cage.train import TrainSettings, metrics_row
+
+
+def test_light_modules_import_nothing_heavy():
+    """The rule file imports the grid when parsed, the summary imports the claims."""
+    code = (
+        "import sys\n"
+        "import genomic_tensors.cases.cage, genomic_tensors.cases.cage.grid\n"
+        "import genomic_tensors.cases.cage.tables, genomic_tensors.cases.cage.claims\n"
+        "heavy = ('pysam', 'pyBigWig', 'tensorflow', 'keras', 'matplotlib')\n"
+        "print([m for m in heavy if m in sys.modules])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_fig4_needs_no_keras(tmp_path):
+    """cage_fig4 runs in envs/plot.yaml, which has no TensorFlow or Keras."""
+    rng = np.random.default_rng(2)
+    observed = rng.normal(size=20)
+    path = tmp_path / "p.tsv"
+    pd.DataFrame({"observed": observed, "predicted": observed + rng.normal(size=20)}).to_csv(
+        path, sep="\t", index=False
+    )
+    code = (
+        "import sys\n"
+        "from genomic_tensors.cases.cage.figures import write_fig4\n"
+        f"write_fig4({str(path)!r}, {str(tmp_path / 'f.png')!r}, {str(tmp_path / 'f.svg')!r})\n"
+        "print([m for m in ('tensorflow', 'keras') if m in sys.modules])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 # ------------------------------------------------------------------------------------------------ runs
@@ -72,43 +104,49 @@ def test_run_seed_is_stable_and_distinct():
 
 
 # ------------------------------------------------------------------------------------ transform, split
-def test_log_zscore_by_hand():
-    norm = LogZScore.fit(np.array([0.0, 1.0, 3.0]))
-    # log1p: 0, ln 2, ln 4 -> mean ln 2, population sd ln 2 * sqrt(2/3)
-    assert norm.mean == pytest.approx(math.log(2))
-    assert norm.std == pytest.approx(math.log(2) * math.sqrt(2 / 3))
-    z = norm.transform(np.array([0.0, 1.0, 3.0, 7.0]))
-    assert z.dtype == np.float32
+def _table(**columns):
+    return pd.DataFrame({name: np.asarray(values, dtype=np.float64) for name, values in columns.items()})
+
+
+def test_log_zscores_by_hand():
+    table = _table(cage=[0.0, 1.0, 3.0, 7.0])
+    z = log_zscores(table, ["cage"], np.array([True, True, True, False]))["cage"]
+    # log1p of the training rows: 0, ln 2, ln 4 -> mean ln 2, population sd ln 2 * sqrt(2/3)
+    assert z.dtype == np.float32 and z.shape == (4, 1, 1, 1)
     np.testing.assert_allclose(
-        z, [-math.sqrt(1.5), 0.0, math.sqrt(1.5), 2 * math.sqrt(1.5)], rtol=1e-6
+        z.ravel(), [-math.sqrt(1.5), 0.0, math.sqrt(1.5), 2 * math.sqrt(1.5)], rtol=1e-6
     )
 
 
-def test_log_zscore_uses_training_statistics_only():
+def test_log_zscores_use_training_statistics_only():
     chroms = np.array(["chr1", "chr1", "chr2", "chr3", "chr3", "chr4"])
     raw = np.array([5.0, 9.0, 2.0, 0.0, 3.0, 1.0])
     masks = fold_masks(chroms, validation="chr2", test=["chr1"])
-    norm = LogZScore.fit(raw[masks.train])
+    z = log_zscores(_table(dnase=raw), ["dnase"], masks.train)["dnase"].ravel()
     leaky = raw.copy()
     leaky[masks.test] *= 1000  # changing test values must not move the statistics
-    assert LogZScore.fit(leaky[masks.train]) == norm
+    again = log_zscores(_table(dnase=leaky), ["dnase"], masks.train)["dnase"].ravel()
+    np.testing.assert_array_equal(z[~masks.test], again[~masks.test])
     logged = np.log1p([0.0, 3.0, 1.0])
-    assert norm.mean == pytest.approx(logged.mean())
-    assert norm.std == pytest.approx(logged.std())
+    expected = ((np.log1p(raw) - logged.mean()) / logged.std()).astype(np.float32)
+    np.testing.assert_array_equal(z, expected)
 
 
 @pytest.mark.parametrize(
     "values, match",
-    [
-        ([], "no training values"),
-        ([1.0, -1.0], "value -1.0 is negative"),
-        ([1.0, np.nan], "not finite"),
-        ([4.0, 4.0, 4.0], "all 3 training values are equal"),
-    ],
+    [([1.0, -1.0], "value -1.0 is negative"), ([1.0, np.nan], "not finite")],
 )
-def test_log_zscore_errors(values, match):
+def test_log_zscores_errors(values, match):
     with pytest.raises(ValueError, match=match):
-        LogZScore.fit(np.array(values), name="dnase")
+        log_zscores(_table(dnase=values), ["dnase"], np.array([True, True]))
+
+
+def test_log_zscores_of_equal_training_values_are_only_centred(caplog):
+    # genomic_tensors.normalize divides by 1 where the sd is 0; the job logs it.
+    with caplog.at_level(logging.WARNING, logger="genomic_tensors"):
+        z = log_zscores(_table(dnase=[4.0, 4.0, 9.0]), ["dnase"], np.array([True, True, False]))
+    np.testing.assert_allclose(z["dnase"].ravel(), [0.0, 0.0, np.log(10.0) - np.log(5.0)], rtol=1e-6)
+    assert "all 2 training values of dnase are equal" in caplog.text
 
 
 def test_fold_masks():
@@ -204,7 +242,7 @@ def test_collect_metrics_errors(tmp_path):
         collect_metrics([])
     bad = tmp_path / "bad.tsv"
     pd.DataFrame({"model": ["dna"], "pearson": [0.5]}).to_csv(bad, sep="\t", index=False)
-    with pytest.raises(ValueError, match=r"bad.tsv: columns \['model', 'pearson'\], expected"):
+    with pytest.raises(ValueError, match=r"bad.tsv: columns \['model', 'pearson'\]; expected"):
         collect_metrics([bad])
 
 
@@ -248,7 +286,7 @@ def test_table1_markdown_puts_paper_beside_ours(tmp_path):
 def test_write_table1(tmp_path):
     metrics = collect_metrics(_write_metrics(tmp_path, METRIC_ROWS))
     metrics.to_csv(tmp_path / "metrics.tsv", sep="\t", index=False)
-    cage.write_table1(tmp_path / "metrics.tsv", tmp_path / "t.tsv", tmp_path / "t.md")
+    tables.write_table1(tmp_path / "metrics.tsv", tmp_path / "t.tsv", tmp_path / "t.md")
     back = pd.read_csv(tmp_path / "t.tsv", sep="\t")
     assert list(back.columns[:6]) == [
         "model", "label", "order1_mean", "order1_se", "order1_folds", "order1_paper"
@@ -289,9 +327,9 @@ def test_ols_fit_errors():
 
 
 def test_format_p():
-    assert cage.format_p(0.0) == "P < 2.2e-16"
-    assert cage.format_p(1e-20) == "P < 2.2e-16"
-    assert cage.format_p(3.14e-5) == "P = 3.1e-05"
+    assert figures.format_p(0.0) == "P < 2.2e-16"
+    assert figures.format_p(1e-20) == "P < 2.2e-16"
+    assert figures.format_p(3.14e-5) == "P = 3.1e-05"
 
 
 def test_fig4_draws_test_rows_with_ols_line_and_f_test(tmp_path):
@@ -305,7 +343,7 @@ def test_fig4_draws_test_rows_with_ols_line_and_f_test(tmp_path):
             "predicted": np.r_[observed + rng.normal(scale=0.3, size=n), np.full(5, 9.0)],
         }
     )
-    fig, fit = cage.fig4(preds, title="combined order 3, fold chr2")
+    fig, fit = figures.fig4(preds, title="combined order 3, fold chr2")
     assert fit.n == n  # validation rows are not drawn
     ax = fig.axes[0]
     texts = [t.get_text() for t in ax.texts]
@@ -316,7 +354,7 @@ def test_fig4_draws_test_rows_with_ols_line_and_f_test(tmp_path):
     np.testing.assert_allclose(y, fit.intercept + fit.slope * np.asarray(x))
     path = tmp_path / "p.tsv"
     preds.to_csv(path, sep="\t", index=False)
-    out = cage.write_fig4(path, tmp_path / "f" / "fig4.png", tmp_path / "f" / "fig4.svg")
+    out = figures.write_fig4(path, tmp_path / "f" / "fig4.png", tmp_path / "f" / "fig4.svg")
     assert out.n == n
     assert (tmp_path / "f" / "fig4.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert b"<svg" in (tmp_path / "f" / "fig4.svg").read_bytes()[:2000]
@@ -425,10 +463,10 @@ def test_promoter_signals_sum_5prime_ends_and_average_bigwig_on_both_strands(tmp
     if not hasattr(coverage, "Cover"):
         pytest.skip("Cover has not landed yet")
     cage_bam, dnase_bam, bigwig = _signal_files(tmp_path)
-    table = cage.promoter_signals(
+    table = data.promoter_signals(
         PROMOTERS, cage_bam=cage_bam, dnase_bam=dnase_bam, h3k4me3_bigwig=bigwig, flanks=FLANKS
     )
-    assert list(table.columns) == ["chrom", "start", "end", "name", "strand", *cage.SIGNALS]
+    assert list(table.columns) == ["chrom", "start", "end", "name", "strand", *data.SIGNALS]
     assert table["name"].tolist() == ["g0", "gplus", "gminus"]
     # Promoter coordinates are kept without flank; strands as given.
     assert table["start"].tolist() == [100, 1000, 2200] and table["strand"].tolist() == ["+", "+", "-"]
@@ -441,17 +479,17 @@ def test_promoter_signals_sum_5prime_ends_and_average_bigwig_on_both_strands(tmp
     )
     # The summary windows are symmetric: the strand does not change a promoter's values.
     flipped = PROMOTERS.assign(strand=["-", "-", "+"])
-    again = cage.promoter_signals(
+    again = data.promoter_signals(
         flipped, cage_bam=cage_bam, dnase_bam=dnase_bam, h3k4me3_bigwig=bigwig, flanks=FLANKS
     )
     pd.testing.assert_frame_equal(
-        again[list(cage.SIGNALS)], table[list(cage.SIGNALS)], check_exact=False
+        again[list(data.SIGNALS)], table[list(data.SIGNALS)], check_exact=False
     )
 
 
 def test_promoter_signals_needs_both_flanks(tmp_path):
     with pytest.raises(ValueError, match="flanks must give 'chromatin'"):
-        cage.promoter_signals(
+        data.promoter_signals(
             PROMOTERS, cage_bam="x.bam", dnase_bam="y.bam", h3k4me3_bigwig="z.bw", flanks={"cage": 400}
         )
 
@@ -482,11 +520,11 @@ def _signals_table(tmp_path, n_per_chrom=30):
 def test_train_fold_chromatin_writes_outputs_with_training_statistics(tmp_path):
     pytest.importorskip("genomic_tensors.training")
     path, table = _signals_table(tmp_path)
-    kwargs = dict(
-        run="chromatin", fold="chr2", test=["chr1"], dna_flank=350, epochs=2, batch_size=16,
-        patience=5, seed=7, dropout=0.2,
+    settings = TrainSettings(
+        test=["chr1"], dna_flank=350, dropout=0.2, epochs=2, batch_size=16, patience=5
     )
-    row = cage.train_fold(path, None, outdir=tmp_path / "a", **kwargs)
+    kwargs = dict(run="chromatin", fold="chr2", seed=7, settings=settings)
+    row = train.train_fold(path, None, outdir=tmp_path / "a", **kwargs)
     assert list(row.columns) == METRIC_COLUMNS
     assert (row.loc[0, "model"], row.loc[0, "fold"], row.loc[0, "n_test"]) == ("chromatin", "chr2", 30)
     assert pd.isna(row.loc[0, "order"])
@@ -496,31 +534,31 @@ def test_train_fold_chromatin_writes_outputs_with_training_statistics(tmp_path):
     assert preds["split"].value_counts().to_dict() == {"validation": 30, "test": 30}
     assert set(preds.loc[preds["split"] == "test", "chrom"]) == {"chr1"}
     # Observed = z-score of log(x + 1) with the mean and sd of the training chromosomes (chr3, chr4) only.
-    train = np.log1p(table.loc[table["chrom"].isin(["chr3", "chr4"]), "cage"].to_numpy())
-    expected = (np.log1p(table.loc[table["chrom"] == "chr1", "cage"]) - train.mean()) / train.std()
+    fitted = np.log1p(table.loc[table["chrom"].isin(["chr3", "chr4"]), "cage"].to_numpy())
+    expected = (np.log1p(table.loc[table["chrom"] == "chr1", "cage"]) - fitted.mean()) / fitted.std()
     np.testing.assert_allclose(
         preds.loc[preds["split"] == "test", "observed"], expected, rtol=1e-5, atol=1e-6
     )
     assert np.isfinite(row.loc[0, "pearson"]) and row.loc[0, "mae"] > 0
     # Same seed, same data: the same numbers.
-    again = cage.train_fold(path, None, outdir=tmp_path / "b", **kwargs)
+    again = train.train_fold(path, None, outdir=tmp_path / "b", **kwargs)
     pd.testing.assert_frame_equal(row, again)
 
 
 def test_train_fold_errors(tmp_path):
     path, _ = _signals_table(tmp_path)
-    common = dict(
-        fold="chr2", test=["chr1"], dna_flank=350, epochs=1, batch_size=16, patience=1, seed=1,
-        dropout=0.2, outdir=tmp_path / "o",
+    settings = TrainSettings(
+        test=["chr1"], dna_flank=350, dropout=0.2, epochs=1, batch_size=16, patience=1
     )
+    common = dict(fold="chr2", seed=1, settings=settings, outdir=tmp_path / "o")
     with pytest.raises(ValueError, match="run dna_order1 uses DNA: a genome FASTA is needed"):
-        cage.train_fold(path, None, run="dna_order1", **common)
+        train.train_fold(path, None, run="dna_order1", **common)
     with pytest.raises(ValueError, match="bad CAGE run name 'rna'"):
-        cage.train_fold(path, None, run="rna", **common)
+        train.train_fold(path, None, run="rna", **common)
     bad = tmp_path / "bad.tsv"
     pd.read_csv(path, sep="\t").drop(columns=["dnase"]).to_csv(bad, sep="\t", index=False)
-    with pytest.raises(ValueError, match=r"bad.tsv: missing columns \['dnase'\]"):
-        cage.train_fold(bad, None, run="chromatin", **common)
+    with pytest.raises(ValueError, match=r"bad.tsv: columns \[.*\]; expected \[.*'dnase'"):
+        train.train_fold(bad, None, run="chromatin", **common)
 
 
 # ------------------------------------------------------------------------------ promoters from a GTF
@@ -555,7 +593,7 @@ def test_promoters_from_gtf_and_their_dna_windows_on_both_strands(tmp_path):
     assert promoters[["start", "end", "strand"]].values.tolist() == [
         [900, 1101, "+"], [2399, 2600, "-"]
     ]
-    dna = cage.promoter_dna(fasta, promoters, flank=350, order=1)
+    dna = data.promoter_dna(fasta, promoters, flank=350, order=1)
     assert dna.shape == (2, 901, 4)
     letters = np.array(list("ACGT"))
     as_text = ["".join(letters[w.argmax(axis=1)]) for w in np.asarray(dna[np.arange(2)])]
@@ -570,9 +608,11 @@ def test_train_fold_dna_order2(tmp_path):
     pytest.importorskip("genomic_tensors.sequence")
     path, table = _signals_table(tmp_path, n_per_chrom=20)
     fasta, _ = _genome(tmp_path, {c: 21_000 for c in ("chr1", "chr2", "chr3", "chr4")})
-    row = cage.train_fold(
-        path, fasta, run="dna_order2", fold="chr2", test=["chr1"], dna_flank=350, epochs=1,
-        batch_size=16, patience=5, seed=3, dropout=0.2, outdir=tmp_path / "dna",
+    settings = TrainSettings(
+        test=["chr1"], dna_flank=350, dropout=0.2, epochs=1, batch_size=16, patience=5
+    )
+    row = train.train_fold(
+        path, fasta, run="dna_order2", fold="chr2", seed=3, settings=settings, outdir=tmp_path / "dna"
     )
     assert (row.loc[0, "model"], row.loc[0, "order"], row.loc[0, "n_test"]) == ("dna", 2, 20)
     model = pytest.importorskip("keras").saving.load_model(tmp_path / "dna" / "model.keras")
@@ -582,31 +622,112 @@ def test_train_fold_dna_order2(tmp_path):
 # ------------------------------------------------------------------------------------ workflow helpers
 def test_figure_model_and_title():
     cfg = {"orders": [1, 2, 3], "folds": ["chr2", "chr3"], "figure_fold": "chr3", "test": ["chr1"]}
-    assert cage.figure_model(cfg) == ("combined_order3", "chr3")
-    assert cage.figure_title(cfg) == "combined order3, validation chr3, test chr1"
+    assert grid.figure_model(cfg) == ("combined_order3", "chr3")
+    assert grid.figure_title(cfg) == "combined order3, validation chr3, test chr1"
     # Without order 3 the highest order; without figure_fold the first fold.
-    assert cage.figure_model({"orders": [1, 2], "folds": ["chr4", "chr5"]}) == ("combined_order2", "chr4")
+    assert grid.figure_model({"orders": [1, 2], "folds": ["chr4", "chr5"]}) == ("combined_order2", "chr4")
     with pytest.raises(ValueError, match=r"cage.figure_fold 'chr9' is not one of cage.folds \['chr2'\]"):
-        cage.figure_model({"orders": [1], "folds": ["chr2"], "figure_fold": "chr9"})
+        grid.figure_model({"orders": [1], "folds": ["chr2"], "figure_fold": "chr9"})
     with pytest.raises(ValueError, match="cage.folds is empty"):
-        cage.figure_model({"orders": [1], "folds": []})
-
-
-def test_workflow_targets():
-    targets = cage.workflow_targets()
-    assert targets == [
-        "results/cage/metrics.tsv", "results/tables/table1.tsv", "results/tables/table1.md",
-        "results/figures/fig4.png", "results/figures/fig4.svg",
-    ]
-    targets.append("x")  # a copy: callers cannot change the module's list
-    assert "x" not in cage.workflow_targets()
+        grid.figure_model({"orders": [1], "folds": []})
 
 
 def test_batchnorm_momentum_is_set_on_every_batchnorm_layer():
     keras = pytest.importorskip("keras")
     models = pytest.importorskip("genomic_tensors.models")
-    model = cage._with_batchnorm_momentum(lambda: models.cage_dna(1, 0.0, length=101), 0.9)
+    model = train._with_batchnorm_momentum(lambda: models.cage_dna(1, 0.0, length=101), 0.9)
     momenta = [l.momentum for l in model.layers if isinstance(l, keras.layers.BatchNormalization)]
     assert momenta == [0.9, 0.9]
     with pytest.raises(ValueError, match=r"batchnorm_momentum must be in \[0, 1\), got 1.0"):
-        cage._with_batchnorm_momentum(lambda: models.cage_chromatin(), 1.0)
+        train._with_batchnorm_momentum(lambda: models.cage_chromatin(), 1.0)
+
+
+# -------------------------------------------------------------------------------------------- claims
+def cage_table(cells: dict) -> pd.DataFrame:
+    """A metrics table from {(model, order): [test Pearson r per fold]}, as the summary reads it."""
+    rows = [
+        dict(model=model, order=order, fold=f"chr{i + 2}", pearson=r, pearson_validation=r, mae=0.5,
+             n_test=100)
+        for (model, order), values in cells.items()
+        for i, r in enumerate(values)
+    ]
+    return pd.DataFrame(rows, columns=METRIC_COLUMNS)
+
+
+def by_claim(claims, text):
+    (claim,) = [c for c in claims if text in c.claim]
+    return claim
+
+
+def test_claims_table_rows_and_paper_values():
+    specs = cage_claims.CLAIMS
+    assert [(s.claim, s.paper) for s in specs] == [
+        ("Table 1, DNA, order 1", "0.533"),
+        ("Table 1, DNA, order 2", "0.559"),
+        ("Table 1, DNA, order 3", "0.585"),
+        ("Table 1, chromatin", "0.777"),
+        ("Table 1, DNA + chromatin, order 1", "0.775"),
+        ("Table 1, DNA + chromatin, order 2", "0.783"),
+        ("Table 1, DNA + chromatin, order 3", "0.784"),
+        ("Table 1: the DNA model improves with one-hot order (3 over 1)", "0.585 > 0.533"),
+        ("Table 1: DNA + chromatin beats DNA alone at every order", "0.775/0.783/0.784 > 0.533/0.559/0.585"),
+    ]
+
+
+def test_cage_cells_hold_within_two_standard_errors():
+    cells = {
+        ("dna", 1): [0.50, 0.56],
+        ("dna", 3): [0.58, 0.60],
+        ("chromatin", None): [0.70, 0.72],
+        ("combined", 1): [0.77, 0.78],
+        ("combined", 3): [0.78, 0.79],
+    }
+    claims = cage_claims.claims(cage_table(cells))
+    assert len(claims) == 9 and {c.case for c in claims} == {"cage"}
+    dna1 = by_claim(claims, "DNA, order 1")
+    # mean 0.53, SE = sd/sqrt(2) = 0.03: 0.533 lies within 2 SE.
+    assert dna1.reproduction == "0.530 ± 0.030 (2 folds)" and dna1.holds is True
+    # chromatin: mean 0.71, SE 0.01; 0.777 is 6.7 SE away.
+    assert by_claim(claims, "Table 1, chromatin").holds is False
+    order2 = by_claim(claims, "Table 1, DNA, order 2")
+    assert (order2.reproduction, order2.holds, order2.note) == ("NA", None, "not in the grid")
+    assert by_claim(claims, "improves with").holds is True
+    assert by_claim(claims, "beats DNA alone").holds is True
+    assert (
+        by_claim(claims, "beats DNA alone").reproduction
+        == "order 1 0.775 vs 0.530; order 3 0.785 vs 0.590"
+    )
+
+
+def test_cage_orderings_fail_and_single_folds_are_na():
+    cells = {("dna", 1): [0.6], ("dna", 3): [0.5], ("combined", 1): [0.55], ("combined", 3): [0.6]}
+    claims = cage_claims.claims(cage_table(cells))
+    dna1 = by_claim(claims, "DNA, order 1")
+    assert (dna1.reproduction, dna1.holds) == ("0.600 (1 fold)", None)
+    assert "one fold" in dna1.note
+    assert by_claim(claims, "improves with").holds is False
+    assert by_claim(claims, "beats DNA alone").holds is False
+
+
+def test_claims_without_runs_or_case():
+    only_chromatin = cage_claims.claims(cage_table({("chromatin", None): [0.7, 0.8]}))
+    assert by_claim(only_chromatin, "improves with").note == "needs the DNA model at orders 1 and 3"
+    assert by_claim(only_chromatin, "beats DNA alone").note == (
+        "needs DNA and combined models of the same order"
+    )
+    not_run = cage_claims.claims(None)
+    assert len(not_run) == 9 and all(c.holds is None and c.reproduction == "NA" for c in not_run)
+    with pytest.raises(ValueError, match=r"cage metrics table lacks columns \['pearson'\]"):
+        cage_claims.claims(cage_table({}).drop(columns=["pearson"]))
+
+
+def test_claims_and_table1_read_the_same_cells(tmp_path):
+    metrics = collect_metrics(_write_metrics(tmp_path, METRIC_ROWS))
+    table = table1(metrics).set_index("model")
+    cell = table1_cell(metrics, "chromatin", 3)  # the chromatin model has no order
+    assert cell == table1_cell(metrics, "chromatin", None)
+    assert (cell.mean, cell.se, cell.folds) == tuple(
+        table.loc["chromatin", ["order2_mean", "order2_se", "order2_folds"]]
+    )
+    claim = by_claim(cage_claims.claims(metrics), "Table 1, chromatin")
+    assert claim.reproduction == f"{cell.mean:.3f} ± {cell.se:.3f} (2 folds)"

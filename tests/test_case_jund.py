@@ -1,5 +1,5 @@
-"""Case 1 (JunD) glue: settings, metrics table schema, model choice, locus choice, attribution helpers,
-bigWig export and figures, on tiny tables and files built here."""
+"""Case 1 (JunD): settings and model folders, metrics table schema, model choice, locus choice,
+attribution helpers, bigWig export, figures and claims, on tiny tables and files built here."""
 
 from __future__ import annotations
 
@@ -15,8 +15,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from genomic_tensors.cases import jund
-from genomic_tensors.cases.jund import METRIC_COLUMNS, Setting
+from genomic_tensors.cases.base import write_figure
+from genomic_tensors.cases.jund import attribution, claims, data, export, figures, grid, tables, train
+from genomic_tensors.cases.jund.locus import Locus, parse_interval, read_locus, select_locus, write_locus
+from genomic_tensors.cases.jund.grid import Setting
+from genomic_tensors.cases.jund.tables import METRIC_COLUMNS
 
 
 # ------------------------------------------------------------------------------------------ settings
@@ -55,25 +58,25 @@ def test_setting_rejects_bad_values(kwargs, match):
 
 
 def test_replicate_seeds_differ_by_replicate_and_base_seed():
-    assert jund.replicate_seed(1, 1) != jund.replicate_seed(1, 2) != jund.replicate_seed(2, 2)
+    assert grid.replicate_seed(1, 1) != grid.replicate_seed(1, 2) != grid.replicate_seed(2, 2)
 
 
 # ------------------------------------------------------------------------------------------- metrics
 def test_scores_by_hand():
     # Ranked: 0.9 (+) P=1, 0.8 (-), 0.4 (+) P=2/3, 0.1 (-): AP = (1 + 2/3) / 2; 3 of 4 pairs ordered.
-    scores = jund._scores(np.array([1, 0, 1, 0]), np.array([0.9, 0.8, 0.4, 0.1]))
+    scores = train.scores(np.array([1, 0, 1, 0]), np.array([0.9, 0.8, 0.4, 0.1]))
     assert scores["auprc"] == pytest.approx((1 + 2 / 3) / 2)
     assert scores["auroc"] == pytest.approx(0.75)
     assert (scores["n_positive"], scores["n_total"]) == (2, 4)
 
 
 def test_scores_without_positives_are_nan_not_an_error():
-    scores = jund._scores(np.zeros(5), np.linspace(0, 1, 5))
+    scores = train.scores(np.zeros(5), np.linspace(0, 1, 5))
     assert math.isnan(scores["auprc"]) and math.isnan(scores["auroc"]) and scores["n_positive"] == 0
 
 
 def _rows(setting, replicate, val, test):
-    return jund.metric_rows(
+    return tables.metric_rows(
         setting, replicate,
         {"validation": {"auprc": val, "auroc": 0.5, "n_positive": 3, "n_total": 30},
          "test": {"auprc": test, "auroc": 0.5, "n_positive": 4, "n_total": 40}},
@@ -100,7 +103,7 @@ def _table(tmp_path):
 
 
 def test_metrics_table_has_exactly_the_issue_columns_and_a_stable_order(tmp_path):
-    metrics = jund.collect_metrics(_table(tmp_path))
+    metrics = tables.collect_metrics(_table(tmp_path))
     assert tuple(metrics.columns) == METRIC_COLUMNS == (
         "model", "order", "dropout", "normalization", "augment", "replicate", "split", "auprc", "auroc",
         "n_positive", "n_total",
@@ -118,35 +121,35 @@ def test_metrics_table_has_exactly_the_issue_columns_and_a_stable_order(tmp_path
     text = out.read_text().splitlines()
     assert text[0].split("\t") == list(METRIC_COLUMNS)
     assert text[1].split("\t")[:7] == ["dna", "1", "0.0", "", "none", "1", "validation"]
-    pd.testing.assert_frame_equal(jund.read_metrics(out), metrics)
+    pd.testing.assert_frame_equal(tables.read_metrics(out), metrics)
 
 
 def test_metrics_with_wrong_columns_or_duplicates_are_refused(tmp_path):
     bad = tmp_path / "bad.tsv"
     pd.DataFrame({"model": ["dna"], "auprc": [0.5]}).to_csv(bad, sep="\t", index=False)
-    with pytest.raises(ValueError, match="bad.tsv: metrics columns"):
-        jund.read_metrics(bad)
+    with pytest.raises(ValueError, match=r"bad.tsv: columns \['model', 'auprc'\]; expected"):
+        tables.read_metrics(bad)
     paths = _table(tmp_path)
     with pytest.raises(ValueError, match="duplicate metrics rows"):
-        jund.collect_metrics([paths[0], paths[0]])
+        tables.collect_metrics([paths[0], paths[0]])
     with pytest.raises(ValueError, match="no per-model metrics"):
-        jund.collect_metrics([])
+        tables.collect_metrics([])
 
 
 def test_best_settings_use_the_validation_median(tmp_path):
-    metrics = jund.collect_metrics(_table(tmp_path))
-    best = jund.best_settings(metrics)
+    metrics = tables.collect_metrics(_table(tmp_path))
+    best = tables.best_settings(metrics)
     assert best["dna"] == Setting("dna", order=3, dropout=0.2)
     assert best["dnase"] == Setting("dnase", normalization="zscorelog", augment="flip")
     assert best["combined"].model == "combined"
     # On the test split the DNase ranking is the same here, the choice follows the split asked for.
     tweaked = metrics.copy()
     tweaked.loc[(tweaked["split"] == "test") & (tweaked["normalization"] == "tpm"), "auprc"] = 0.99
-    assert jund.best_settings(tweaked, split="test")["dnase"].normalization == "tpm"
-    assert jund.best_settings(tweaked)["dnase"].normalization == "zscorelog"
+    assert tables.best_settings(tweaked, split="test")["dnase"].normalization == "tpm"
+    assert tables.best_settings(tweaked)["dnase"].normalization == "zscorelog"
 
 
-# ------------------------------------------------------------------------------------ replicate swap
+# ---------------------------------------------------------------------------------- aligned tensors
 class _Toy:
     def __init__(self, array):
         self.array = array
@@ -162,29 +165,19 @@ class _Toy:
         return self.array[idx]
 
 
-def test_swap_conditions_reverses_the_replicate_axis_only():
-    array = np.arange(2 * 3 * 2 * 2, dtype=np.float32).reshape(2, 3, 2, 2)
-    view = jund.SwapConditions(_Toy(array))
-    batch = view[np.array([0, 1])]
-    np.testing.assert_array_equal(batch[..., 0], array[..., 1])
-    np.testing.assert_array_equal(batch[..., 1], array[..., 0])
-    np.testing.assert_array_equal(batch[:, :, 0, :], array[:, :, 0, ::-1])  # strands untouched
-    assert view.conditions == ["encode", "roadmap"] and len(view) == 2 and view.shape == (2, 3, 2, 2)
-
-
 def test_tensors_of_different_bins_are_refused():
     a, b = _Toy(np.zeros((2, 1))), _Toy(np.zeros((3, 1)))
     with pytest.raises(ValueError, match="do not hold the same bins"):
-        jund._check_aligned({"labels": a, "dna": b})
+        data.check_aligned({"labels": a, "dna": b})
 
 
 # ------------------------------------------------------------------------------------------- locus
 def test_parse_interval():
-    assert jund.parse_interval("chr3:2,353,000-2,357,000") == ("chr3", 2353000, 2357000)
+    assert parse_interval("chr3:2,353,000-2,357,000") == ("chr3", 2353000, 2357000)
     with pytest.raises(ValueError, match="cannot read the interval"):
-        jund.parse_interval("chr3 2353000")
+        parse_interval("chr3 2353000")
     with pytest.raises(ValueError, match="is empty"):
-        jund.parse_interval("chr3:10-10")
+        parse_interval("chr3:10-10")
 
 
 def _locus_files(tmp_path):
@@ -205,17 +198,17 @@ def _locus_files(tmp_path):
 
 def test_locus_defaults_to_the_strongest_test_peak_inside_the_roi(tmp_path):
     peaks, roi = _locus_files(tmp_path)
-    locus = jund.select_locus(peaks, roi, test=["chr3"], width=1000)
+    locus = select_locus(peaks, roi, test=["chr3"], width=1000)
     assert (locus.chrom, locus.start, locus.end) == ("chr3", 10000, 11000)
     assert (locus.attribution_start, locus.attribution_end, locus.summit) == (10450, 10550, 10500)
     assert locus.source == "strongest test peak"
-    jund.write_locus(locus, tmp_path / "locus.tsv")
-    assert jund.read_locus(tmp_path / "locus.tsv") == locus
+    write_locus(locus, tmp_path / "locus.tsv")
+    assert read_locus(tmp_path / "locus.tsv") == locus
 
 
 def test_locus_from_config_is_taken_as_given(tmp_path):
     peaks, roi = _locus_files(tmp_path)
-    locus = jund.select_locus(
+    locus = select_locus(
         peaks, roi, test=["chr3"], locus={"region": "chr3:0-4,000", "attribution": "chr3:1,100-1,200"}
     )
     assert (locus.start, locus.end, locus.attribution_start, locus.attribution_end) == (0, 4000, 1100, 1200)
@@ -234,20 +227,20 @@ def test_locus_from_config_is_taken_as_given(tmp_path):
 def test_locus_errors(tmp_path, locus, test, match):
     peaks, roi = _locus_files(tmp_path)
     with pytest.raises(ValueError, match=match):
-        jund.select_locus(peaks, roi, test=test, locus=locus)
+        select_locus(peaks, roi, test=test, locus=locus)
 
 
 # ------------------------------------------------------------------------------------- attribution
 def test_kmer_attribution_is_shared_evenly_among_its_bases():
-    np.testing.assert_allclose(jund._per_base(np.array([3.0, 6.0]), 3), [1, 3, 3, 2])
-    np.testing.assert_allclose(jund._per_base(np.array([1.0, -2.0]), 1), [1, -2])
+    np.testing.assert_allclose(attribution._per_base(np.array([3.0, 6.0]), 3), [1, 3, 3, 2])
+    np.testing.assert_allclose(attribution._per_base(np.array([1.0, -2.0]), 1), [1, -2])
 
 
 def test_bases_are_recovered_from_kmer_codes():
     # ACGTT as 2-mers: AC=1, CG=6, GT=11, TT=15; as 3-mers ACG=6, CGT=27, GTT=47.
-    assert jund._bases_from_codes(np.array([1, 6, 11, 15]), 2) == "ACGTT"
-    assert jund._bases_from_codes(np.array([6, 27, 47]), 3) == "ACGTT"
-    assert jund._bases_from_codes(np.array([0, -1, 3]), 1) == "ANT"
+    assert attribution._bases_from_codes(np.array([1, 6, 11, 15]), 2) == "ACGTT"
+    assert attribution._bases_from_codes(np.array([6, 27, 47]), 3) == "ACGTT"
+    assert attribution._bases_from_codes(np.array([0, -1, 3]), 1) == "ANT"
 
 
 # -------------------------------------------------------------------------------- bigWig export
@@ -266,43 +259,43 @@ def test_export_writes_the_mean_of_the_best_settings_replicates(tmp_path):
         pd.DataFrame({"chrom": "chr3", "start": [0, 200], "end": [200, 400], "label": [0, 1],
                       "prediction": values}).to_csv(folder / "predictions.tsv", sep="\t", index=False)
         paths.append(folder / "predictions.tsv")
-    table = jund.collect_metrics([p.with_name("metrics.tsv") for p in paths])
+    table = tables.collect_metrics([p.with_name("metrics.tsv") for p in paths])
     table.to_csv(tmp_path / "metrics.tsv", sep="\t", index=False)
     sizes = tmp_path / "sizes"
     sizes.write_text("chr3\t1000\n")
     out = tmp_path / "dnase.bigwig"
-    chosen = jund.export_predictions(paths, tmp_path / "metrics.tsv", sizes, out, family="dnase")
+    chosen = export.export_predictions(paths, tmp_path / "metrics.tsv", sizes, out, family="dnase")
     assert chosen == Setting("dnase", normalization="tpm")
     with pyBigWig.open(str(out)) as bw:
         assert bw.chroms() == {"chr3": 1000}
         np.testing.assert_allclose(bw.values("chr3", 0, 400)[::200], [0.4, 0.7], rtol=1e-6)
     with pytest.raises(ValueError, match="no dna models"):
-        jund.export_predictions(paths, tmp_path / "metrics.tsv", sizes, out, family="dna")
+        export.export_predictions(paths, tmp_path / "metrics.tsv", sizes, out, family="dna")
     sizes.write_text("chr1\t1000\n")
     with pytest.raises(ValueError, match=r"no size for chromosome\(s\) \['chr3'\]"):
-        jund.export_predictions(paths, tmp_path / "metrics.tsv", sizes, out, family="dnase")
+        export.export_predictions(paths, tmp_path / "metrics.tsv", sizes, out, family="dnase")
 
 
 # ------------------------------------------------------------------------------------------ figures
-@pytest.mark.parametrize("plot", [jund.plot_fig2a, jund.plot_fig2b, jund.plot_fig2c])
+@pytest.mark.parametrize("plot", [figures.plot_fig2a, figures.plot_fig2b, figures.plot_fig2c])
 def test_fig2abc_render_png_and_svg(tmp_path, plot):
-    metrics = jund.collect_metrics(_table(tmp_path))
+    metrics = tables.collect_metrics(_table(tmp_path))
     fig, ax = plot(metrics)
     assert ax.get_ylabel() == "auPRC (test chromosome)"
     png, svg = tmp_path / "f.png", tmp_path / "f.svg"
-    jund.write_figure(fig, png, svg)
+    write_figure(fig, png, svg)
     assert png.read_bytes()[:4] == b"\x89PNG" and b"<svg" in svg.read_bytes()[:400]
 
 
 def test_fig2a_plots_the_test_split_only(tmp_path):
-    metrics = jund.collect_metrics(_table(tmp_path))
-    fig, ax = jund.plot_fig2a(metrics)
+    metrics = tables.collect_metrics(_table(tmp_path))
+    fig, ax = figures.plot_fig2a(metrics)
     # Boxes are drawn from the test rows: every jittered point is a test auPRC.
     points = np.concatenate([c.get_offsets()[:, 1] for c in ax.collections if len(c.get_offsets())])
     test_values = metrics.loc[(metrics["model"] == "dna") & (metrics["split"] == "test"), "auprc"]
     assert sorted(np.round(points, 6)) == sorted(np.round(test_values.to_numpy(), 6))
     with pytest.raises(ValueError, match="no test rows of the dna model"):
-        jund.plot_fig2a(metrics[metrics["split"] == "validation"])
+        figures.plot_fig2a(metrics[metrics["split"] == "validation"])
 
 
 def test_fig2d_renders_tracks_and_a_signed_logo(tmp_path):
@@ -317,10 +310,10 @@ def test_fig2d_renders_tracks_and_a_signed_logo(tmp_path):
     }
     np.savez(tmp_path / "t.npz", **tracks)
     with np.load(tmp_path / "t.npz") as data:
-        fig, axes = jund.plot_fig2d(dict(data))
+        fig, axes = figures.plot_fig2d(dict(data))
     assert len(axes) == 5
     assert len(axes[-1].patches) == 3  # one letter per non-zero base
-    jund.write_figure(fig, tmp_path / "d.png", tmp_path / "d.svg")
+    write_figure(fig, tmp_path / "d.png", tmp_path / "d.svg")
     assert (tmp_path / "d.png").stat().st_size > 1000
 
 
@@ -371,7 +364,7 @@ def test_one_training_job_writes_model_history_metrics_and_test_predictions(tiny
     import genomic_tensors.dataset as dataset_module
 
     flipped, swapped = [], []
-    real_flip, real_swap = dataset_module.RandomOrientation, jund.SwapConditions
+    real_flip, real_swap = dataset_module.RandomOrientation, dataset_module.ReversedConditions
 
     def spy_flip(ds, *, seed):
         flipped.append((ds.shape, seed))
@@ -382,11 +375,11 @@ def test_one_training_job_writes_model_history_metrics_and_test_predictions(tiny
         return real_swap(ds)
 
     monkeypatch.setattr(dataset_module, "RandomOrientation", spy_flip)
-    monkeypatch.setattr(jund, "SwapConditions", spy_swap)
+    monkeypatch.setattr(dataset_module, "ReversedConditions", spy_swap)
     out = {k: tmp_path / f"{k}.{ext}" for k, ext in
            (("model", "keras"), ("history", "tsv"), ("metrics", "tsv"), ("predictions", "tsv"))}
     uses = {"dna": ("dna",), "dnase": ("dnase",), "combined": ("dna", "dnase")}[setting.model]
-    rows = jund.train_and_evaluate(
+    rows = train.train_and_evaluate(
         setting, labels=tiny_tensors / "labels.npz",
         **{name: tiny_tensors / f"{name}.npz" for name in uses},
         replicate=2, seed=1, validation=["chr2"], test=["chr3"], epochs=2, batch_size=16, patience=5,
@@ -396,16 +389,16 @@ def test_one_training_job_writes_model_history_metrics_and_test_predictions(tiny
     assert list(rows["split"]) == ["validation", "test"]
     assert list(rows["n_total"]) == [24, 24] and list(rows["n_positive"]) == [6, 6]
     assert rows["replicate"].tolist() == [2, 2]
-    pd.testing.assert_frame_equal(jund.read_metrics(out["metrics"]), rows)
+    pd.testing.assert_frame_equal(tables.read_metrics(out["metrics"]), rows)
     assert len(pd.read_csv(out["history"], sep="\t")) == 2
     predictions = pd.read_csv(out["predictions"], sep="\t")
-    assert tuple(predictions.columns) == jund.PREDICTION_COLUMNS
+    assert tuple(predictions.columns) == tables.PREDICTION_COLUMNS
     assert set(predictions["chrom"]) == {"chr3"} and len(predictions) == 24
     assert predictions["prediction"].between(0, 1).all()
     assert out["model"].stat().st_size > 0
     # Flips on the training inputs only (both inputs of the combined model, with one seed), the DNase
     # replicate swap on the test split only.
-    seed = jund.replicate_seed(1, 2)
+    seed = grid.replicate_seed(1, 2)
     if setting.augment == "flip":
         assert [s for _, s in flipped] == [seed] * len(uses) and all(shape[0] == 24 for shape, _ in flipped)
     else:
@@ -417,19 +410,19 @@ def test_a_job_without_its_tensor_or_with_an_empty_split_fails_clearly(tiny_tens
     kwargs = dict(replicate=1, seed=1, epochs=1, batch_size=16, patience=1, model_path=tmp_path / "m.keras",
                   history_path=tmp_path / "h", metrics_path=tmp_path / "m", predictions_path=tmp_path / "p")
     with pytest.raises(ValueError, match="a combined model needs the dnase tensor file"):
-        jund.train_and_evaluate(Setting("combined", order=2, dropout=0.0, normalization="none"),
+        train.train_and_evaluate(Setting("combined", order=2, dropout=0.0, normalization="none"),
                                 labels=tiny_tensors / "labels.npz", dna=tiny_tensors / "dna.npz",
                                 validation=["chr2"], test=["chr3"], **kwargs)
     with pytest.raises(ValueError, match="the test split is empty"):
-        jund.train_and_evaluate(Setting("dna", order=2, dropout=0.0), labels=tiny_tensors / "labels.npz",
+        train.train_and_evaluate(Setting("dna", order=2, dropout=0.0), labels=tiny_tensors / "labels.npz",
                                 dna=tiny_tensors / "dna.npz", validation=["chr2"], test=["chr9"], **kwargs)
 
 
 def test_unknown_dnase_normalization_is_refused():
     with pytest.raises(ValueError, match="unknown DNase normalization 'log'"):
-        jund.normalize_dnase(np.zeros((1, 2, 2, 2)), "log")
+        data.normalize_dnase(np.zeros((1, 2, 2, 2)), "log")
     counts = np.ones((1, 2, 2, 2))
-    assert jund.normalize_dnase(counts, "none") is counts
+    assert data.normalize_dnase(counts, "none") is counts
 
 
 # ------------------------------------------------------------------- the paper's plan (dry run)
@@ -444,19 +437,19 @@ def test_paper_config_plans_the_papers_training_grid(repo, tmp_path):
 
     result = subprocess.run(
         [str(Path(sys.executable).parent / "snakemake"), "-n", "--snakefile", str(repo / "workflow" / "Snakefile"),
-         "--configfile", str(repo / "config" / "config.yaml"), "--directory", str(tmp_path), "--quiet", "rules"],
+         "--configfile", str(repo / "config" / "config.yaml"), "--directory", str(tmp_path)],
         capture_output=True, text=True, timeout=300, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
     )
     assert result.returncode == 0, result.stderr[-3000:]
     counts = {m[1]: int(m[2]) for m in re.finditer(r"^(jund_\w+)\s+(\d+)\s*$", result.stdout, re.M)}
-    assert counts["jund_train_dna"] == 30
-    assert counts["jund_train_dnase"] == 30
-    assert counts["jund_train_combined"] == 5
+    assert counts["jund_train"] == 30 + 30 + 5
+    models = set(re.findall(r"results/jund/models/(\S+)/model\.keras", result.stdout))
+    families = [m.split("/")[0] for m in models]
+    assert (families.count("dna"), families.count("dnase"), families.count("combined")) == (30, 30, 5)
     assert counts["jund_dna_tensor"] == 3 and counts["jund_dnase_tensor"] == 3
     assert counts["jund_dnase_counts"] == counts["jund_labels"] == counts["jund_metrics"] == 1
     assert counts["jund_export_predictions"] == 3
-    for panel in ("fig2a", "fig2b", "fig2c", "fig2d"):
-        assert counts[f"jund_{panel}"] == 1
+    assert counts["jund_figure"] == 4
     # The paper's hyper-parameters (EXPERIMENTS.md, case 1).
     paper = yaml.safe_load((repo / "config" / "config.yaml").read_text())["jund"]
     assert paper["validation"] == ["chr2"] and paper["test"] == ["chr3"] and paper["replicates"] == 5
@@ -470,24 +463,33 @@ def test_paper_config_plans_the_papers_training_grid(repo, tmp_path):
     assert paper["locus"]["region"] == "chr3:2,353,000-2,357,000"
 
 
-def test_model_dirs_expand_the_config_grid():
-    cfg = {"replicates": 2, "dna": {"orders": [1, 3], "dropout": [0.0, 0.2]},
-           "dnase_model": {"normalizations": ["none", "tpm"], "augment": ["flip"]}}
-    dna = jund.model_dirs(cfg, "dna")
-    assert len(dna) == 8 and dna[0] == "results/jund/models/dna/order1_dropout0/rep1"
-    assert "results/jund/models/dna/order3_dropout0.2/rep2" in dna
-    assert jund.model_dirs(cfg, "dnase") == [
-        "results/jund/models/dnase/none_flip/rep1", "results/jund/models/dnase/none_flip/rep2",
-        "results/jund/models/dnase/tpm_flip/rep1", "results/jund/models/dnase/tpm_flip/rep2",
-    ]
-    assert jund.model_files(cfg, ["combined"], "model.keras") == [
-        "results/jund/models/combined/rep1/model.keras", "results/jund/models/combined/rep2/model.keras",
-    ]
-    with pytest.raises(ValueError, match="unknown model family 'rna'"):
-        jund.model_dirs(cfg, "rna")
-    targets = jund.workflow_targets()
-    assert "results/jund/metrics.tsv" in targets and "results/figures/fig2d.svg" in targets
-    assert sum(t.endswith(".test.bigwig") for t in targets) == 3
+@pytest.mark.parametrize(
+    "name, family, setting, replicate",
+    [
+        ("dna/order1_dropout0/rep1", "dna", {"order": 1, "dropout": 0.0}, 1),
+        ("dna/order3_dropout0.2/rep12", "dna", {"order": 3, "dropout": 0.2}, 12),
+        ("dnase/zscorelog_flip/rep2", "dnase", {"normalization": "zscorelog", "augment": "flip"}, 2),
+        ("combined/rep5", "combined", {}, 5),
+    ],
+)
+def test_model_folders_name_the_grid_point(name, family, setting, replicate):
+    import re
+
+    assert re.fullmatch(grid.MODEL_DIR_PATTERN, name)
+    run = grid.parse_model_dir(name)
+    assert run == (family, setting, replicate)
+    assert Setting.from_params(family, {**setting, **({} if setting else {
+        "order": 3, "dropout": 0.0, "normalization": "tpm", "augment": "none"})}).model == family
+
+
+@pytest.mark.parametrize("name", ["dna/order1/rep1", "dnase/log_flip/rep1", "combined/rep", "rna/rep1",
+                                  "combined/rep1/model.keras"])
+def test_other_folders_are_not_model_folders(name):
+    import re
+
+    assert not re.fullmatch(grid.MODEL_DIR_PATTERN, name)
+    with pytest.raises(ValueError, match="is not a JunD model folder"):
+        grid.parse_model_dir(name)
 
 
 def test_locus_tracks_average_models_and_attribute_over_the_window(tiny_tensors, tmp_path):
@@ -496,7 +498,7 @@ def test_locus_tracks_average_models_and_attribute_over_the_window(tiny_tensors,
     models = []
     for rep in (1, 2):
         model = tmp_path / f"m{rep}.keras"
-        jund.train_and_evaluate(
+        train.train_and_evaluate(
             Setting("combined", order=2, dropout=0.0, normalization="none", augment="flip"),
             labels=tiny_tensors / "labels.npz", dna=tiny_tensors / "dna.npz", dnase=tiny_tensors / "dnase.npz",
             replicate=rep, seed=1, validation=["chr2"], test=["chr3"], epochs=1, batch_size=16, patience=1,
@@ -505,8 +507,8 @@ def test_locus_tracks_average_models_and_attribute_over_the_window(tiny_tensors,
         )
         models.append(model)
     # Bin 4 of chr3 ([450, 550)) holds the planted TGACTCA at 496-503.
-    locus = jund.Locus("chr3", 250, 950, 450, 550, source="test")
-    tracks = jund.locus_tracks(locus, models, dna=tiny_tensors / "dna.npz", dnase=tiny_tensors / "dnase.npz",
+    locus = Locus("chr3", 250, 950, 450, 550, source="test")
+    tracks = attribution.locus_tracks(locus, models, dna=tiny_tensors / "dna.npz", dnase=tiny_tensors / "dnase.npz",
                                counts=tiny_tensors / "dnase.npz", labels=tiny_tensors / "labels.npz",
                                test=["chr3"], steps=8)
     np.testing.assert_array_equal(tracks["bin_start"], [250, 350, 450, 550, 650, 750, 850])
@@ -518,6 +520,158 @@ def test_locus_tracks_average_models_and_attribute_over_the_window(tiny_tensors,
     genome = "".join(Path(tiny_tensors / "genome.fa").read_text().split(">chr3\n")[1].split())
     assert str(tracks["bases"]) == genome[450:550] and "TGACTCA" in str(tracks["bases"])
     with pytest.raises(ValueError, match="no ROI bin overlaps"):
-        jund.locus_tracks(jund.Locus("chr3", 5000, 6000, 5400, 5500), models, dna=tiny_tensors / "dna.npz",
+        attribution.locus_tracks(Locus("chr3", 5000, 6000, 5400, 5500), models, dna=tiny_tensors / "dna.npz",
                           dnase=tiny_tensors / "dnase.npz", counts=tiny_tensors / "dnase.npz",
                           labels=tiny_tensors / "labels.npz", test=["chr3"])
+
+
+# ------------------------------------------------------------------------------------------- claims
+def test_claims_of_a_small_grid_by_hand(tmp_path):
+    rows = claims.claims(tables.collect_metrics(_table(tmp_path)))
+    assert [c.case for c in rows] == ["jund"] * 7 == ["jund"] * len(claims.CLAIMS)
+    assert [c.claim for c in rows] == [spec.claim for spec in claims.CLAIMS]
+    got = [(c.reproduction, c.holds) for c in rows]
+    # Test medians: order 1 0.265, order 3 0.465 (dropout 0); DNase none 0.215, tpm 0.365, zscorelog
+    # 0.415; combined 0.795, best DNA (order 3, dropout 0.2) 0.565.
+    assert got == [
+        ("NA", None),
+        ("+0.200", True),
+        ("NA", None),
+        ("none 0.215, tpm 0.365, zscorelog 0.415", True),
+        ("none 0.215, tpm 0.365, zscorelog 0.415", True),
+        ("NA", None),
+        ("combined 0.795; best DNA 0.565, best DNase 0.415", True),
+    ]
+    assert rows[0].note == "orders 1 and 2 are not both in the grid"
+    assert rows[1].note == "order 1 0.265, order 3 0.465; dropout 0; paper's magnitude 0.093"
+    assert rows[2].note == "needs orders 1-3, each with and without input dropout"
+    assert rows[5].note == "needs DNase models with and without flip"
+
+
+def test_claims_without_the_case_or_its_columns():
+    rows = claims.claims(None)
+    assert len(rows) == 7 and all(c.reproduction == "NA" and c.holds is None for c in rows)
+    assert {c.note for c in rows} == {"case not run in this configuration"}
+    with pytest.raises(ValueError, match=r"jund metrics table lacks columns \['auprc'\]"):
+        claims.claims(pd.DataFrame(columns=[c for c in claims.REQUIRED if c != "auprc"]))
+    empty = claims.claims(pd.DataFrame(columns=claims.REQUIRED))
+    assert all(c.holds is None for c in empty)
+    assert empty[0].note == "no DNA model in the metrics"
+
+
+def test_grid_and_claims_import_nothing_heavy():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, genomic_tensors.cases.jund, genomic_tensors.cases.jund.grid, "
+        "genomic_tensors.cases.jund.claims\n"
+        "heavy = {'tensorflow', 'keras', 'matplotlib', 'pysam', 'pyBigWig'} & set(sys.modules)\n"
+        "assert not heavy, heavy"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+# ------------------------------------------------------------------- claims on hand-made metrics tables
+jund_claims = claims.claims
+
+
+def jund_table(dna=None, dnase=None, combined=None) -> pd.DataFrame:
+    """Test rows (plus a distracting validation row per setting) from {setting: [auprc per replicate]}."""
+    rows = []
+
+    def add(model, order, dropout, norm, aug, values):
+        for rep, value in enumerate(values):
+            for split, v in (("validation", 0.99), ("test", value)):
+                rows.append(
+                    dict(
+                        model=model,
+                        order=order,
+                        dropout=dropout,
+                        normalization=norm,
+                        augment=aug,
+                        replicate=rep,
+                        split=split,
+                        auprc=v,
+                        auroc=0.5,
+                        n_positive=1,
+                        n_total=2,
+                    )
+                )
+
+    for (order, dropout), values in (dna or {}).items():
+        add("dna", order, dropout, None, "none", values)
+    for (norm, aug), values in (dnase or {}).items():
+        add("dnase", None, None, norm, aug, values)
+    if combined:
+        add("combined", 3, 0.0, "zscorelog", "flip", combined)
+    return pd.DataFrame(rows)
+
+
+DNA_GOOD = {
+    (1, 0.0): [0.30, 0.32, 0.34],
+    (2, 0.0): [0.40, 0.41, 0.42],
+    (3, 0.0): [0.45, 0.45, 0.46],
+    (1, 0.2): [0.25, 0.26, 0.27],
+    (2, 0.2): [0.35, 0.36, 0.37],
+    (3, 0.2): [0.50, 0.50, 0.50],
+}
+DNASE_GOOD = {
+    ("none", "none"): [0.20, 0.21],
+    ("none", "flip"): [0.22, 0.23],
+    ("tpm", "none"): [0.30, 0.31],
+    ("tpm", "flip"): [0.32, 0.33],
+    ("zscorelog", "none"): [0.40, 0.41],
+    ("zscorelog", "flip"): [0.42, 0.43],
+}
+
+
+def by_claim(claims, text):
+    (hit,) = [c for c in claims if text in c.claim]
+    return hit
+
+
+def test_jund_claims_hold_on_a_table_that_follows_the_paper():
+    claims = jund_claims(jund_table(DNA_GOOD, DNASE_GOOD, [0.6, 0.7, 0.65]))
+    assert len(claims) == 7
+    assert all(c.holds is True for c in claims), claims
+    order2 = by_claim(claims, "order 2 beats")
+    assert order2.reproduction == "+0.090"  # median 0.41 - median 0.32, dropout 0 rows only
+    assert by_claim(claims, "order 3 beats").reproduction == "+0.130"
+    assert (
+        by_claim(claims, "dropout").reproduction == "order 1 -0.060, order 2 -0.050, order 3 +0.050"
+    )
+    assert by_claim(claims, "both beat").reproduction == "none 0.215, tpm 0.315, zscorelog 0.415"
+    assert by_claim(claims, "flip").reproduction == "+0.020"
+    assert "best DNA 0.500, best DNase 0.425" in by_claim(claims, "combined").reproduction
+
+
+def test_jund_claims_fail_on_a_table_against_the_paper():
+    dna = {k: [1 - v for v in vals] for k, vals in DNA_GOOD.items()}  # every ordering reversed
+    dnase = {
+        ("none", "none"): [0.5],
+        ("none", "flip"): [0.4],
+        ("tpm", "none"): [0.3],
+        ("tpm", "flip"): [0.2],
+        ("zscorelog", "none"): [0.45],
+        ("zscorelog", "flip"): [0.35],
+    }
+    claims = jund_claims(jund_table(dna, dnase, [0.3, 0.3]))
+    assert [c.holds for c in claims] == [False] * 7
+    assert by_claim(claims, "flip").reproduction == "-0.100"
+
+
+def test_jund_best_normalization_is_a_separate_claim():
+    dnase = {**DNASE_GOOD, ("tpm", "none"): [0.9], ("tpm", "flip"): [0.9]}
+    claims = jund_claims(jund_table(DNA_GOOD, dnase, [0.95]))
+    assert by_claim(claims, "both beat").holds is True
+    assert by_claim(claims, "best DNase").holds is False
+
+
+def test_jund_claims_are_na_for_runs_missing_from_the_grid():
+    only_order1 = {(1, 0.0): [0.3]}
+    claims = jund_claims(jund_table(only_order1, None, None))
+    assert all(c.holds is None and c.reproduction == "NA" for c in claims)
+    assert "orders 1 and 2" in by_claim(claims, "order 2 beats").note
+    assert all(c.holds is None for c in jund_claims(None))

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from genomic_tensors.cases.cage import METRIC_COLUMNS
+from genomic_tensors.cases.cage.tables import METRIC_COLUMNS
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")

@@ -6,14 +6,16 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from genomic_tensors.cases import deepsea as ds
+from genomic_tensors.cases.deepsea.features import CATEGORIES, read_features
+from genomic_tensors.cases.deepsea.figures import FIGURES
+from genomic_tensors.cases.deepsea.tables import METRIC_COLUMNS
 
 pytestmark = pytest.mark.slow
 
 TARGETS = [
     "results/deepsea/metrics.tsv",
     "results/tables/deepsea_summary.tsv",
-    *[f"results/figures/{fig}.{ext}" for fig in ds.FIGURES for ext in ("png", "svg")],
+    *[f"results/figures/{fig}.{ext}" for fig in FIGURES for ext in ("png", "svg")],
 ]
 
 
@@ -39,11 +41,11 @@ def test_outputs_exist(demo):
 
 
 def test_metrics_table_contract(demo, metrics):
-    assert list(metrics.columns) == ds.METRIC_COLUMNS
-    features = ds.read_features(demo / "results/deepsea/features.tsv")
+    assert list(metrics.columns) == METRIC_COLUMNS
+    features = read_features(demo / "results/deepsea/features.tsv")
     runs = metrics[["model", "window", "order", "strands"]].drop_duplicates()
     assert len(metrics) == len(runs) * len(features)
-    assert set(metrics["category"]) <= set(ds.CATEGORIES)
+    assert set(metrics["category"]) <= set(CATEGORIES)
     assert set(metrics["model"]) == {"deepsea", "danq"}
     assert metrics["auprc"].dropna().between(0, 1).all()
     assert (metrics["n_positive"] >= 0).all()

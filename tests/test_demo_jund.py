@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from genomic_tensors.cases import jund
+from genomic_tensors.cases.jund import tables as jund
+from genomic_tensors.cases.jund.locus import read_locus
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = yaml.safe_load((REPO / "config" / "demo.yaml").read_text())
@@ -117,7 +118,7 @@ def test_every_rule_runs_on_a_tiny_config(demo_workflow, demo, tmp_path):
     tiny["dnase_model"].update(normalizations=["none", "zscorelog"], augment=["flip"], epochs=1)
     tiny["combined"].update(epochs=1)
     # A locus given in the config: the auto-chosen demo locus, written back as text.
-    auto = jund.read_locus(demo / "results" / "jund" / "locus" / "locus.tsv")
+    auto = read_locus(demo / "results" / "jund" / "locus" / "locus.tsv")
     tiny["locus"] = {"region": f"{auto.chrom}:{auto.start}-{auto.end}",
                      "attribution": f"{auto.chrom}:{auto.attribution_start}-{auto.attribution_end}"}
     configfile = tmp_path / "tiny.yaml"
@@ -131,4 +132,4 @@ def test_every_rule_runs_on_a_tiny_config(demo_workflow, demo, tmp_path):
     demo_workflow(TARGETS, configfile=configfile, workdir=workdir)
     metrics = jund.read_metrics(workdir / "results" / "jund" / "metrics.tsv")
     assert len(metrics) == 2 * (2 + 2 + 1)
-    assert jund.read_locus(workdir / "results" / "jund" / "locus" / "locus.tsv").source == "config"
+    assert read_locus(workdir / "results" / "jund" / "locus" / "locus.tsv").source == "config"

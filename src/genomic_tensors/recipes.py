@@ -13,9 +13,9 @@ the chromosome sizes file, i.e. of the FASTA index), then by start.
   ``tss`` the 0-based TSS position (``start`` on ``+``, ``end - 1`` on ``-``), the promoter is
   ``[tss - upstream, tss + 1)`` on the plus strand and ``[tss, tss + upstream + 1)`` on the minus
   strand; the strand is kept, so that readers reverse-complement minus-strand promoters.
-- :func:`deepsea_features`, :func:`tf_bins`, :func:`split_bins`: case 2. The feature table from
-  the paper's ``urls.txt``; DeepSEA's region set (grid bins of ``binsize`` with at least one TF
-  feature covering at least ``min_overlap`` of the bin) and its seeded, block-wise split.
+
+DeepSEA's feature table and region set (case 2) are in :mod:`genomic_tensors.cases.deepsea.features`
+and :mod:`genomic_tensors.cases.deepsea.regions`, on the interval tools here.
 """
 
 from __future__ import annotations
@@ -23,58 +23,54 @@ from __future__ import annotations
 import gzip
 import logging
 import os
-import re
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from genomic_tensors.download import is_local, local_path, resolve_location
 from genomic_tensors.regions import (
     check_chromosomes,
     check_within_chromosomes,
+    merge_spans,
     past_chromosome_ends,
     read_chrom_sizes,
     read_regions,
 )
 
 __all__ = [
-    "FEATURE_COLUMNS",
+    "BED3",
     "JundRoi",
     "PreparedBed",
-    "Split",
     "check_split_chromosomes",
     "decompress",
-    "deepsea_features",
+    "empty_bed3",
+    "genome_sort",
     "jund_roi",
+    "known_chromosomes",
     "merge_intervals",
     "prepare_blacklist",
     "promoters",
-    "split_bins",
     "subtract_intervals",
-    "tf_bins",
     "write_bed",
-    "write_deepsea_features",
-    "write_deepsea_regions",
     "write_jund_roi",
     "write_promoters",
 ]
 
 log = logging.getLogger(__name__)
 
-#: Columns of the DeepSEA feature table (``results/deepsea/features.tsv``).
-FEATURE_COLUMNS = ("index", "feature", "category", "url", "path")
-_BED3 = ["chrom", "start", "end"]
+#: The columns of a BED3 frame.
+BED3 = ["chrom", "start", "end"]
 
 
 # ----------------------------------------------------------------------------------------------
 # Small interval tools
 
 
-def _empty_bed3() -> pd.DataFrame:
+def empty_bed3() -> pd.DataFrame:
+    """An empty BED3 frame (``chrom`` str, ``start``/``end`` int64)."""
     return pd.DataFrame(
         {
             "chrom": pd.Series([], dtype=str),
@@ -84,7 +80,7 @@ def _empty_bed3() -> pd.DataFrame:
     )
 
 
-def _genome_sort(frame: pd.DataFrame, chrom_order: Sequence[str] | None) -> pd.DataFrame:
+def genome_sort(frame: pd.DataFrame, chrom_order: Sequence[str] | None) -> pd.DataFrame:
     """Sort by chromosome (in ``chrom_order``, else by name) then start, end; reset the index."""
     if frame.empty:
         return frame.reset_index(drop=True)
@@ -112,17 +108,11 @@ def merge_intervals(frame: pd.DataFrame, chrom_order: Sequence[str] | None = Non
         BED3 (``chrom`` str, ``start``/``end`` int64), sorted, pairwise disjoint and not touching.
     """
     if frame.empty:
-        return _empty_bed3()
+        return empty_bed3()
     parts = []
-    for chrom, group in _genome_sort(frame[_BED3], chrom_order).groupby("chrom", sort=False):
-        starts = group["start"].to_numpy(np.int64)
-        ends = np.maximum.accumulate(group["end"].to_numpy(np.int64))
-        # A new run starts where an interval begins after everything before it ended.
-        new = np.ones(len(starts), dtype=bool)
-        new[1:] = starts[1:] > ends[:-1]
-        first = np.flatnonzero(new)
-        last = np.r_[first[1:] - 1, len(starts) - 1]
-        parts.append(pd.DataFrame({"chrom": chrom, "start": starts[first], "end": ends[last]}))
+    for chrom, group in genome_sort(frame[BED3], chrom_order).groupby("chrom", sort=False):
+        starts, ends = merge_spans(group["start"].to_numpy(), group["end"].to_numpy())
+        parts.append(pd.DataFrame({"chrom": chrom, "start": starts, "end": ends}))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -134,31 +124,31 @@ def subtract_intervals(
     Both are BED3-like frames (0-based half-open). Returns sorted BED3 (int64 coordinates).
     """
     if frame.empty or remove.empty:
-        return _genome_sort(frame[_BED3].copy(), chrom_order)
+        return genome_sort(frame[BED3].copy(), chrom_order)
     import pybedtools  # imported here: it starts no process at import, but keep imports light
 
-    left = pybedtools.BedTool.from_dataframe(frame[_BED3])
-    right = pybedtools.BedTool.from_dataframe(remove[_BED3])
+    left = pybedtools.BedTool.from_dataframe(frame[BED3])
+    right = pybedtools.BedTool.from_dataframe(remove[BED3])
     result = left.subtract(right)
     try:
         if os.path.getsize(result.fn) == 0:
-            out = _empty_bed3()
+            out = empty_bed3()
         else:
             out = pd.read_csv(
                 result.fn,
                 sep="\t",
                 header=None,
                 usecols=[0, 1, 2],
-                names=_BED3,
+                names=BED3,
                 dtype={"chrom": str, "start": np.int64, "end": np.int64},
             )
     finally:
         for bed in (left, right, result):
             Path(bed.fn).unlink(missing_ok=True)
-    return _genome_sort(out, chrom_order)
+    return genome_sort(out, chrom_order)
 
 
-def _known_chroms(
+def known_chromosomes(
     frame: pd.DataFrame, sizes: Mapping[str, int], source: str
 ) -> tuple[pd.DataFrame, list[str]]:
     """Drop intervals on chromosomes absent from ``sizes``; all absent (or a chr-prefix clash)
@@ -173,7 +163,7 @@ def _known_chroms(
     return frame[frame["chrom"].isin(list(sizes))].copy(), missing
 
 
-def write_bed(frame: pd.DataFrame, path: str | Path, columns: Sequence[str] = _BED3) -> None:
+def write_bed(frame: pd.DataFrame, path: str | Path, columns: Sequence[str] = BED3) -> None:
     """Write ``frame[columns]`` as tab-separated text without header (creates the folder)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -228,10 +218,10 @@ def prepare_blacklist(
         summary), intervals are clipped to the chromosome end.
     """
     sizes = read_chrom_sizes(chrom_sizes)
-    frame = _empty_bed3()
+    frame = empty_bed3()
     dropped: list[str] = []
     if src is not None and _has_records(src):
-        frame, dropped = _known_chroms(read_regions(src)[_BED3], sizes, str(src))
+        frame, dropped = known_chromosomes(read_regions(src)[BED3], sizes, str(src))
         beyond = int(past_chromosome_ends(frame, sizes).sum())
         if beyond:  # a blacklist only removes sequence, and past the end there is none to remove
             log.warning("%s: %d blacklist interval(s) end past their chromosome's end: clipped to it",
@@ -310,7 +300,7 @@ def jund_roi(
     sizes = dict(chrom_sizes) if isinstance(chrom_sizes, Mapping) else read_chrom_sizes(chrom_sizes)
     order = list(sizes)
     source = "peaks" if isinstance(peaks, pd.DataFrame) else str(peaks)
-    frame, dropped = _known_chroms(read_regions(peaks)[_BED3], sizes, source)
+    frame, dropped = known_chromosomes(read_regions(peaks)[BED3], sizes, source)
     check_within_chromosomes(frame, sizes, source=source)
     merged = merge_intervals(frame, order)
     ext = merged.copy()
@@ -322,7 +312,7 @@ def jund_roi(
         black = (
             blacklist
             if isinstance(blacklist, pd.DataFrame)
-            else (read_regions(blacklist) if _has_records(blacklist) else _empty_bed3())
+            else (read_regions(blacklist) if _has_records(blacklist) else empty_bed3())
         )
         ext = subtract_intervals(ext, black, order)
     start = -(-ext["start"].to_numpy(np.int64) // binsize) * binsize  # ceil to the grid
@@ -331,7 +321,7 @@ def jund_roi(
     roi = pd.DataFrame(
         {"chrom": ext["chrom"].to_numpy()[keep], "start": start[keep], "end": end[keep]}
     )
-    return JundRoi(merged, _genome_sort(roi, order), tuple(dropped))
+    return JundRoi(merged, genome_sort(roi, order), tuple(dropped))
 
 
 def check_split_chromosomes(
@@ -486,12 +476,12 @@ def promoters(
         sizes = (
             dict(chrom_sizes) if isinstance(chrom_sizes, Mapping) else read_chrom_sizes(chrom_sizes)
         )
-        out, _ = _known_chroms(out, sizes, source)
+        out, _ = known_chromosomes(out, sizes, source)
         out = out[(out["start"] >= 0) & (out["end"] <= out["chrom"].map(sizes))]
         order = list(sizes)
     else:
         out = out[out["start"] >= 0]
-    return _genome_sort(out, order)
+    return genome_sort(out, order)
 
 
 def write_promoters(
@@ -509,292 +499,3 @@ def write_promoters(
     check_split_chromosomes(splits or {}, chrom_sizes, out, what="promoters")
     write_bed(out, dest, columns=list(out.columns))
     return out
-
-
-# ----------------------------------------------------------------------------------------------
-# Case 2: DeepSEA features and regions
-
-
-def _feature_name(location: str) -> tuple[str, str]:
-    """(feature name, file name) of a peak-file location: ``.../E003-H2A.Z.narrowPeak.gz`` ->
-    (``E003-H2A.Z``, ``E003-H2A.Z.narrowPeak.gz``)."""
-    base = (
-        Path(local_path(location)).name
-        if is_local(location)
-        else PurePosixPath(location.split("?", 1)[0]).name
-    )
-    name = re.sub(r"(\.(narrowPeak|broadPeak|bed))?(\.(gz|bgz))?$", "", base, flags=re.IGNORECASE)
-    return (name or base), base
-
-
-def _locate_feature(ref: str, base: str, where: str) -> str:
-    """Resolve one line of a feature list (see :func:`deepsea_features`)."""
-    if not is_local(base) or not is_local(ref) or os.path.isabs(local_path(ref)):
-        return resolve_location(ref, base)
-    candidates = [local_path(ref), resolve_location(local_path(ref), base)]
-    for candidate in candidates:
-        if os.path.exists(candidate):
-            return candidate
-    raise ValueError(
-        f"{where}: peak file {ref!r} not found, neither relative to the working "
-        f"directory ({candidates[0]}) nor beside the list ({candidates[1]})"
-    )
-
-
-def deepsea_features(
-    urls: str | Path,
-    base: str,
-    categories: Mapping[str, str],
-    *,
-    download_dir: str = "resources/downloads/deepsea",
-) -> pd.DataFrame:
-    """The DeepSEA feature table from a list of peak-file URLs or paths, in list order.
-
-    Parameters
-    ----------
-    urls
-        Text file, one URL or path per line (blank and ``#`` lines skipped), in model output order.
-    base
-        The list's own location (URL or path). A relative line of a list found at a URL is
-        resolved against that URL. A relative line of a local list is a path relative to the
-        working directory (as the paths in the config are) when that file exists, else a path
-        beside the list (``TF_x.narrowPeak.gz`` in ``results/w/deepsea/urls.txt`` is
-        ``results/w/deepsea/TF_x.narrowPeak.gz``); neither existing is an error.
-    categories
-        ``{category: regex}``, tried in order with ``re.search`` on the resolved location; the
-        first match names the category.
-    download_dir
-        Folder of the downloaded peak files (column ``path``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns :data:`FEATURE_COLUMNS`: ``index`` (0..n-1), ``feature`` (file name without
-        ``.narrowPeak.gz``), ``category``, ``url`` (resolved location), ``path``.
-
-    Raises
-    ------
-    ValueError
-        Naming the file and line: a location no category matches, two lines with the same file
-        name, a bad regex, or an empty list.
-    """
-    compiled = []
-    for category, pattern in categories.items():
-        try:
-            compiled.append((category, re.compile(pattern)))
-        except re.error as err:
-            raise ValueError(
-                f"deepsea categories: bad regex for '{category}': {pattern!r} ({err})"
-            ) from err
-    rows = []
-    seen: dict[str, int] = {}
-    with open(urls) as handle:
-        for number, line in enumerate(handle, start=1):
-            ref = line.strip()
-            if not ref or ref.startswith("#"):
-                continue
-            location = _locate_feature(ref, base, f"{urls}, line {number}")
-            category = next((c for c, rx in compiled if rx.search(location)), None)
-            if category is None:
-                raise ValueError(
-                    f"{urls}, line {number}: {ref!r} matches no category regex "
-                    f"({', '.join(f'{c}: {rx.pattern!r}' for c, rx in compiled)})"
-                )
-            feature, filename = _feature_name(location)
-            if filename in seen:
-                raise ValueError(
-                    f"{urls}, line {number}: file name {filename!r} repeats line "
-                    f"{seen[filename]}; feature files must have distinct names"
-                )
-            seen[filename] = number
-            rows.append(
-                (len(rows), feature, category, location, f"{download_dir.rstrip('/')}/{filename}")
-            )
-    if not rows:
-        raise ValueError(f"{urls}: no feature URLs found")
-    return pd.DataFrame(rows, columns=list(FEATURE_COLUMNS))
-
-
-def write_deepsea_features(
-    urls: str | Path,
-    base: str,
-    categories: Mapping[str, str],
-    dest: str | Path,
-    *,
-    download_dir: str = "resources/downloads/deepsea",
-) -> pd.DataFrame:
-    """:func:`deepsea_features`, written to ``dest`` as a TSV with a header line."""
-    table = deepsea_features(urls, base, categories, download_dir=download_dir)
-    Path(dest).parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(dest, sep="\t", index=False)
-    return table
-
-
-def tf_bins(
-    peak_files: Sequence[str | Path],
-    chrom_sizes: str | Path | Mapping[str, int],
-    *,
-    binsize: int = 200,
-    min_overlap: float = 0.5,
-) -> pd.DataFrame:
-    """DeepSEA's region set: grid bins that one feature covers for ``min_overlap`` of the bin.
-
-    The grid is ``[i * binsize, (i + 1) * binsize)`` per chromosome (a trailing partial bin is
-    left out). For each file its peaks are merged, so that a bin's coverage by one feature counts
-    each base once; a bin is kept when, for at least one file, the covered bases are
-    ``>= min_overlap * binsize``. Peaks on chromosomes absent from ``chrom_sizes`` are ignored.
-
-    Returns
-    -------
-    pandas.DataFrame
-        BED3 (``chrom``, ``start``, ``end`` int64), genome order.
-    """
-    if binsize < 1 or not 0 < min_overlap <= 1:
-        raise ValueError(
-            f"tf_bins: need binsize >= 1 and 0 < min_overlap <= 1, got {binsize}, " f"{min_overlap}"
-        )
-    sizes = dict(chrom_sizes) if isinstance(chrom_sizes, Mapping) else read_chrom_sizes(chrom_sizes)
-    chosen = {chrom: np.zeros(size // binsize, dtype=bool) for chrom, size in sizes.items()}
-    threshold = min_overlap * binsize
-    for path in peak_files:
-        peaks = read_regions(path)
-        peaks = peaks[peaks["chrom"].isin(list(sizes))]
-        beyond = int(past_chromosome_ends(peaks, sizes).sum())
-        if beyond:  # DeepSEA's recipe: bins of a genome-wide grid, none past a chromosome's end
-            log.warning("%s: %d peak(s) end past their chromosome's end: the grid has no bin there, "
-                        "so only their parts inside count", path, beyond)
-        for chrom, group in merge_intervals(peaks).groupby("chrom", sort=False):
-            s = group["start"].to_numpy(np.int64)
-            e = group["end"].to_numpy(np.int64)
-            first, last = s // binsize, (e - 1) // binsize
-            counts = last - first + 1
-            offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-            bins = np.repeat(first, counts) + offsets
-            overlap = np.minimum(np.repeat(e, counts), (bins + 1) * binsize) - np.maximum(
-                np.repeat(s, counts), bins * binsize
-            )
-            unique, inverse = np.unique(bins, return_inverse=True)
-            covered = np.bincount(inverse, weights=overlap)
-            hit = unique[(covered >= threshold) & (unique < len(chosen[chrom]))]
-            chosen[chrom][hit] = True
-    parts = [
-        pd.DataFrame({"chrom": chrom, "start": np.flatnonzero(mask).astype(np.int64) * binsize})
-        for chrom, mask in chosen.items()
-        if mask.any()
-    ]
-    if not parts:
-        return _empty_bed3()
-    out = pd.concat(parts, ignore_index=True)
-    out["end"] = out["start"] + binsize
-    return out
-
-
-@dataclass(frozen=True)
-class Split:
-    """Training, validation and test regions (BED3 frames, genome order)."""
-
-    train: pd.DataFrame
-    validation: pd.DataFrame
-    test: pd.DataFrame
-
-
-def split_bins(
-    bins: pd.DataFrame,
-    *,
-    test_chroms: Sequence[str],
-    validation_fraction: float = 0.1,
-    block_size: int = 100,
-    seed: int = 1,
-    binsize: int = 200,
-) -> Split:
-    """Split region bins: test chromosomes, then a seeded block-wise validation draw.
-
-    Bins on ``test_chroms`` form the test set. The other bins are grouped into blocks of the
-    genome grid, ``block_size`` bins long (``[k * block_size * binsize, (k+1) * block_size *
-    binsize)`` on each chromosome), so that neighbouring bins, whose context windows overlap, stay
-    together. The blocks are shuffled with ``numpy.random.default_rng(seed)`` and drawn into the
-    validation set until it holds at least ``validation_fraction`` of the non-test bins; the rest
-    is training. At least one block stays for training (a single block gives an empty validation
-    set). Same input and seed, same split.
-    """
-    if not 0 < validation_fraction < 1 or block_size < 1:
-        raise ValueError(
-            "split_bins: need 0 < validation_fraction < 1 and block_size >= 1, got "
-            f"{validation_fraction}, {block_size}"
-        )
-    bins = bins[_BED3].reset_index(drop=True)
-    is_test = bins["chrom"].isin(list(test_chroms)).to_numpy()
-    rest = bins[~is_test].reset_index(drop=True)
-    validation_mask = np.zeros(len(rest), dtype=bool)
-    if len(rest):
-        block = rest["start"].to_numpy(np.int64) // (block_size * binsize)
-        keys = pd.MultiIndex.from_arrays([rest["chrom"].to_numpy(), block])
-        codes, uniques = pd.factorize(keys)  # block ids in order of first appearance
-        n_blocks = len(uniques)
-        counts = np.bincount(codes, minlength=n_blocks)
-        order = np.random.default_rng(seed).permutation(n_blocks)
-        reached = np.cumsum(counts[order]) >= validation_fraction * len(rest)
-        take = int(np.argmax(reached)) + 1 if reached.any() else n_blocks
-        take = min(take, n_blocks - 1)  # training keeps at least one block
-        validation_mask = np.isin(codes, order[:take])
-    chroms = list(dict.fromkeys(bins["chrom"]))
-    return Split(
-        _genome_sort(rest[~validation_mask], chroms),
-        _genome_sort(rest[validation_mask], chroms),
-        _genome_sort(bins[is_test], chroms),
-    )
-
-
-def write_deepsea_regions(
-    chrom_sizes: str | Path,
-    train_out: str | Path,
-    validation_out: str | Path,
-    test_out: str | Path,
-    *,
-    tf_peak_files: Sequence[str | Path] = (),
-    bins_file: str | Path | None = None,
-    binsize: int = 200,
-    min_overlap: float = 0.5,
-    test_chroms: Sequence[str] = ("chr8", "chr9"),
-    validation_fraction: float = 0.1,
-    block_size: int = 100,
-    seed: int = 1,
-) -> Split:
-    """DeepSEA's regions, split and written as BED3.
-
-    The bins come from ``bins_file`` (DeepSEA's own ``allTFs.pos.bed``) when given, else they are
-    rebuilt from ``tf_peak_files`` with :func:`tf_bins`; then :func:`split_bins`.
-
-    Raises
-    ------
-    ValueError
-        Neither source of bins given, or no bin at all.
-    """
-    sizes = read_chrom_sizes(chrom_sizes)
-    if bins_file is not None:
-        bins, _ = _known_chroms(read_regions(bins_file)[_BED3], sizes, str(bins_file))
-        bins = _genome_sort(bins, list(sizes))
-    elif tf_peak_files:
-        bins = tf_bins(tf_peak_files, sizes, binsize=binsize, min_overlap=min_overlap)
-    else:
-        raise ValueError(
-            "write_deepsea_regions: give tf_peak_files (no TF feature in the list?) " "or bins_file"
-        )
-    if bins.empty:
-        raise ValueError(
-            "write_deepsea_regions: no region bin (do the TF peaks lie on the "
-            f"chromosomes of {chrom_sizes}?)"
-        )
-    check_split_chromosomes({"deepsea.regions.test": test_chroms}, sizes, bins, what="region bins")
-    split = split_bins(
-        bins,
-        test_chroms=test_chroms,
-        validation_fraction=validation_fraction,
-        block_size=block_size,
-        seed=seed,
-        binsize=binsize,
-    )
-    write_bed(split.train, train_out)
-    write_bed(split.validation, validation_out)
-    write_bed(split.test, test_out)
-    return split

@@ -129,7 +129,7 @@ def test_the_workflow_runs_as_a_snakemake_module_from_another_folder(tmp_path):
         env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
-    for rule in ("janggu_demo_world", "janggu_jund_train_dna", "janggu_deepsea_train", "janggu_cage_train",
+    for rule in ("janggu_demo_world", "janggu_jund_train", "janggu_deepsea_train", "janggu_cage_train",
                  "janggu_summary_paper_vs_reproduction"):
         assert rule in result.stdout, rule
     assert not (tmp_path / "results").exists(), "a dry run writes nothing"

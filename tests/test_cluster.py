@@ -36,7 +36,6 @@ check_run = _load_check_run()
 def test_tiny_config_validates_and_has_one_job_per_training_rule():
     from snakemake.utils import validate
 
-    from genomic_tensors.cases.jund import model_dirs
     from genomic_tensors.synthetic import WorldParams
 
     config = yaml.safe_load((CLUSTER / "tiny.yaml").read_text())
@@ -45,8 +44,10 @@ def test_tiny_config_validates_and_has_one_job_per_training_rule():
     assert len(params.chrom_sizes) == 3 and sum(params.chrom_sizes) <= 600_000
     assert config["cases"] == ["jund"]
     assert config["training"]["gpus"] == 0
-    for family in ("dna", "dnase", "combined"):
-        assert len(model_dirs(config["jund"], family)) == 1, family
+    jund = config["jund"]
+    assert jund["replicates"] == 1
+    assert len(jund["dna"]["orders"]) * len(jund["dna"]["dropout"]) == 1
+    assert len(jund["dnase_model"]["normalizations"]) * len(jund["dnase_model"]["augment"]) == 1
     # The validation and test chromosomes exist in the small world.
     assert {*config["jund"]["validation"], *config["jund"]["test"]} <= {"chr1", "chr2", "chr3"}
 
@@ -58,7 +59,7 @@ def test_profile_holds_the_placeholders_run_sh_replaces():
     profile = yaml.safe_load(text)
     default, per_rule = check_run.rule_partitions(profile)
     assert default == "CPU_PARTITION"
-    assert {"jund_train_dna", "jund_train_dnase", "jund_train_combined"} <= {
+    assert {"jund_train"} <= {
         rule for rule, partition in per_rule.items() if partition == "GPU_PARTITION"
     }
 
@@ -95,14 +96,14 @@ def test_slurm_down_without_state_is_a_no_op(tmp_path):
 SACCT = """\
 1|cpu|gtest|COMPLETED|0:0|rule_demo_world
 2|cpu|gtest|COMPLETED|0:0|rule_index_bam_wildcards_demo_dnase_encode
-3|gpu|gtest|COMPLETED|0:0|rule_jund_train_dna_wildcards_1_0_1
+3|gpu|gtest|COMPLETED|0:0|rule_jund_train_wildcards_1_0_1
 """
 
 
 def test_parse_sacct_reads_rule_names_from_comments():
     jobs = check_run.parse_sacct(SACCT + "\n")
-    assert [job.rule for job in jobs] == ["demo_world", "index_bam", "jund_train_dna"]
-    assert jobs[2] == check_run.SlurmJob("3", "gpu", "gtest", "COMPLETED", "0:0", "jund_train_dna")
+    assert [job.rule for job in jobs] == ["demo_world", "index_bam", "jund_train"]
+    assert jobs[2] == check_run.SlurmJob("3", "gpu", "gtest", "COMPLETED", "0:0", "jund_train")
 
 
 def test_parse_sacct_rejects_short_rows_and_foreign_comments():
@@ -116,22 +117,22 @@ def test_parse_sacct_rejects_short_rows_and_foreign_comments():
 
 def test_check_jobs_accepts_the_expected_jobs():
     jobs = check_run.parse_sacct(SACCT)
-    expected = Counter({"demo_world": 1, "index_bam": 1, "jund_train_dna": 1})
-    assert check_run.check_jobs(jobs, expected, "cpu", {"jund_train_dna": "gpu"}, "gtest") == []
+    expected = Counter({"demo_world": 1, "index_bam": 1, "jund_train": 1})
+    assert check_run.check_jobs(jobs, expected, "cpu", {"jund_train": "gpu"}, "gtest") == []
 
 
 def test_check_jobs_names_every_problem():
     jobs = check_run.parse_sacct(
         "1|cpu|gtest|FAILED|1:0|rule_demo_world\n"
-        "2|cpu|other|COMPLETED|0:0|rule_jund_train_dna_wildcards_1_0_1\n"
+        "2|cpu|other|COMPLETED|0:0|rule_jund_train_wildcards_1_0_1\n"
     )
-    expected = Counter({"demo_world": 1, "jund_train_dna": 1, "jund_labels": 1})
-    problems = check_run.check_jobs(jobs, expected, "cpu", {"jund_train_dna": "gpu"}, "gtest")
+    expected = Counter({"demo_world": 1, "jund_train": 1, "jund_labels": 1})
+    problems = check_run.check_jobs(jobs, expected, "cpu", {"jund_train": "gpu"}, "gtest")
     assert problems == [
         "rule jund_labels: 0 Slurm job(s) in sacct, 1 expected",
         "job 1 (demo_world): state FAILED, exit code 1:0",
-        "job 2 (jund_train_dna): partition 'cpu', expected 'gpu'",
-        "job 2 (jund_train_dna): account 'other', expected 'gtest'",
+        "job 2 (jund_train): partition 'cpu', expected 'gpu'",
+        "job 2 (jund_train): account 'other', expected 'gtest'",
     ]
 
 
@@ -214,14 +215,14 @@ def _fake_run(root: Path, rules: list[str], metrics: str) -> Path:
 
 
 def _main_args(tmp_path: Path, sacct: str, slurm_metrics: str) -> list[str]:
-    rules = ["demo_world", "download_source", "jund_train_dna", "all"]
+    rules = ["demo_world", "download_source", "jund_train", "all"]
     local = _fake_run(tmp_path / "local", rules, "auprc\n0.5\n")
     slurm = _fake_run(tmp_path / "slurm", rules, slurm_metrics)
     rules_dir = _run_dir(tmp_path / "rules", {"r.smk": "localrules:\n    download_source,\n"})
     (tmp_path / "sacct.txt").write_text(sacct)
     (tmp_path / "profile.yaml").write_text(
         "default-resources:\n  slurm_partition: cpu\n"
-        "set-resources:\n  jund_train_dna:\n    slurm_partition: gpu\n"
+        "set-resources:\n  jund_train:\n    slurm_partition: gpu\n"
     )
     return [
         "--sacct", str(tmp_path / "sacct.txt"), "--profile", str(tmp_path / "profile.yaml"),
@@ -231,7 +232,7 @@ def _main_args(tmp_path: Path, sacct: str, slurm_metrics: str) -> list[str]:
 
 
 GOOD_SACCT = (
-    "1|cpu|gtest|COMPLETED|0:0|rule_demo_world\n2|gpu|gtest|COMPLETED|0:0|rule_jund_train_dna\n"
+    "1|cpu|gtest|COMPLETED|0:0|rule_demo_world\n2|gpu|gtest|COMPLETED|0:0|rule_jund_train\n"
 )
 
 
@@ -246,5 +247,5 @@ def test_main_fails_on_a_missing_job_or_a_different_output(tmp_path, capsys):
     sacct = "1|cpu|gtest|COMPLETED|0:0|rule_demo_world\n"
     assert check_run.main(_main_args(tmp_path, sacct, "auprc\n0.6\n")) == 1
     err = capsys.readouterr().err
-    assert "rule jund_train_dna: 0 Slurm job(s) in sacct, 1 expected" in err
+    assert "rule jund_train: 0 Slurm job(s) in sacct, 1 expected" in err
     assert "results/jund/metrics.tsv: differs" in err

@@ -37,7 +37,7 @@ PARTITION_GPU=gpu
 ACCOUNT=gtest
 T0=$SECONDS
 
-# The largest mem_mb a rule of the tiny config asks for (jund_train_combined): the node must offer it.
+# The largest mem_mb a rule of the tiny config asks for (jund_train, combined model): the node must offer it.
 export MIN_NODE_MEMORY_MB=24000
 
 status=1

@@ -12,6 +12,8 @@ if SRC not in sys.path:
     sys.path.insert(0, SRC)
 
 
+from genomic_tensors.cases import CASES
+
 validate(config, "../schemas/config.schema.yaml")
 
 SCRIPTS = Path(workflow.basedir).parent / "scripts"
@@ -38,9 +40,13 @@ def scaled(base, attempt, factor=2):
     return int(base * factor ** (attempt - 1))
 
 
-def script_path(name):
-    """Path of a rule script in scripts/, relative to this rules file as Snakemake expects."""
-    return f"../../scripts/{name}"
+def scaled_resource(base, factor=2):
+    """A resource function for `resources:` giving :func:`scaled` of ``base`` on each attempt."""
+
+    def resource(wildcards, attempt):
+        return scaled(base, attempt, factor)
+
+    return resource
 
 
 def case_enabled(case):
@@ -48,26 +54,123 @@ def case_enabled(case):
     return case in config and case in config["cases"]
 
 
+def enabled_cases():
+    """The enabled cases, in the registry's (the paper's) order."""
+    return [case for case in CASES if case_enabled(case)]
+
+
+# --- Paths: every output folder of the workflow is named here, and only here (the package takes paths) ---
+DOWNLOADS = "resources/downloads"
+DEEPSEA_DOWNLOADS = f"{DOWNLOADS}/deepsea"
+GENOMES_DIR = "resources/genomes"
+JUND = "results/jund"
+DEEPSEA = "results/deepsea"
+CAGE = "results/cage"
+TABLES = "results/tables"
+FIGURES = "results/figures"
+SUMMARY = "results/summary"
+BENCHMARKS = "results/benchmarks"
+
+# Case 1: one folder per trained model, by family and grid point.
+JUND_FAMILIES = ["dna", "dnase", "combined"]
+JUND_MODEL_FILES = ["model.keras", "history.tsv", "metrics.tsv", "predictions.tsv"]
+JUND_FIGURES = ["fig2a", "fig2b", "fig2c", "fig2d"]
+# Case 2: one run per grid point (genomic_tensors.cases.deepsea.grid); sequence inputs per window and order.
+DEEPSEA_SPLITS = ["train", "validation", "test"]
+DEEPSEA_RUN = "{ds_model}_w{ds_window}_o{ds_order}_{ds_strands}"
+DEEPSEA_FIGURES = ["fig3a", "fig3b", "fig3c", "figS1"]
+# Case 3: one folder per (run, validation fold).
+CAGE_MODEL_FILES = ["model.keras", "history.tsv", "predictions.tsv", "metrics.tsv"]
+
+
+def dropout_label(rate):
+    """An input-dropout rate as it appears in paths: ``0.0 -> "0"``, ``0.2 -> "0.2"``."""
+    return f"{float(rate):g}"
+
+
+def jund_model_dirs(family):
+    """Folders of every training job of one JunD model family, from the `jund` config section."""
+    cfg = config["jund"]
+    reps = range(1, int(cfg["replicates"]) + 1)
+    if family == "dna":
+        return [
+            f"{JUND}/models/dna/order{o}_dropout{dropout_label(d)}/rep{r}"
+            for o in cfg["dna"]["orders"]
+            for d in cfg["dna"]["dropout"]
+            for r in reps
+        ]
+    if family == "dnase":
+        return [
+            f"{JUND}/models/dnase/{n}_{a}/rep{r}"
+            for n in cfg["dnase_model"]["normalizations"]
+            for a in cfg["dnase_model"]["augment"]
+            for r in reps
+        ]
+    if family == "combined":
+        return [f"{JUND}/models/combined/rep{r}" for r in reps]
+    raise ValueError(
+        f"unknown JunD model family {family!r}; expected one of {JUND_FAMILIES}"
+    )
+
+
+def jund_model_files(families, name):
+    """The file ``name`` (e.g. ``metrics.tsv``) of every training job of the given families."""
+    return [f"{d}/{name}" for family in families for d in jund_model_dirs(family)]
+
+
+def deepsea_sequence_file(split):
+    """An input function: the split's sequence file for the job's window and order wildcards."""
+
+    def path(wildcards):
+        return f"{DEEPSEA}/sequence/w{wildcards.ds_window}_o{wildcards.ds_order}/{split}.npz"
+
+    return path
+
+
+def case_targets(case):
+    """The final outputs of one case (its metrics table, tables and figures as PNG and SVG)."""
+    figures = {"jund": JUND_FIGURES, "deepsea": DEEPSEA_FIGURES, "cage": ["fig4"]}[case]
+    targets = [f"results/{case}/metrics.tsv"]
+    if case == "jund":
+        targets += [
+            f"{JUND}/predictions/{family}.test.bigwig" for family in JUND_FAMILIES
+        ]
+    if case == "deepsea":
+        targets += [f"{TABLES}/deepsea_summary.tsv"]
+    if case == "cage":
+        targets += [f"{TABLES}/table1.tsv", f"{TABLES}/table1.md"]
+    return targets + [
+        f"{FIGURES}/{fig}.{ext}" for fig in figures for ext in ("png", "svg")
+    ]
+
+
+def region_targets(case):
+    """The regions (ROI) a case's region rules write."""
+    if case == "jund":
+        return [f"{JUND}/roi/peaks.merged.bed", f"{JUND}/roi/roi.bed"]
+    if case == "cage":
+        return [f"{CAGE}/roi/promoters.bed"]
+    return [f"{DEEPSEA}/features.tsv"] + [
+        f"{DEEPSEA}/regions/{split}.bed" for split in DEEPSEA_SPLITS
+    ]
+
+
+SUMMARY_FILES = [
+    f"{SUMMARY}/paper_vs_reproduction.tsv",
+    f"{SUMMARY}/paper_vs_reproduction.md",
+    f"{SUMMARY}/config.yaml",
+]
+
+
 def all_targets():
     """Every final output of the configured case studies (the input of `rule all`)."""
-    targets = []
-    if "world" in config:
-        targets += world_outputs()
-    targets += references_targets()
-    for case, case_targets in (
-        ("jund", jund_targets),
-        ("deepsea", deepsea_targets),
-        ("cage", cage_targets),
-    ):
-        if case_enabled(case):
-            targets += case_targets()
-    if all(case_enabled(case) for case in ("jund", "deepsea", "cage")):
+    targets = world_outputs() if "world" in config else []
+    targets += download_targets() + genome_targets()
+    for case in enabled_cases():
+        targets += region_targets(case) + case_targets(case)
+    if enabled_cases() == list(CASES):
         # Rules in summary.smk; with fewer cases, ask for results/summary/... explicitly (rows NA).
-        targets += [
-            "results/summary/paper_vs_reproduction.tsv",
-            "results/summary/paper_vs_reproduction.md",
-            "results/summary/config.yaml",
-        ]
+        targets += SUMMARY_FILES
     return targets
 
 

@@ -1,16 +1,11 @@
 # Case 2: DeepSEA and DanQ predict chromatin features of 200-bp bins from sequence (Fig. 3a-c, Supp. Fig. 1).
-# Inputs: the genome, the feature table (checkpoint) and the region splits (references.smk).
+# Inputs: the genome, the feature table (checkpoint) and the region splits (below).
 # Labels: sparse, one column per feature (the half-bin rule). Sequence: genome byte codes per
 # (window, order, split), expanded to k-mer codes per batch and one-hot on the device (never one-hot on
 # disk or for all windows). Grid: the union of `deepsea.grid` (model x window x order x strands).
-# Helpers (targets, input functions, the grid) live in genomic_tensors.cases.deepsea.
-from genomic_tensors.cases.deepsea import FIGURES as DEEPSEA_FIGURES
-from genomic_tensors.cases.deepsea import expand_grid as deepsea_expand_grid
-from genomic_tensors.cases.deepsea import sequence_input as deepsea_sequence_file
-from genomic_tensors.cases.deepsea import workflow_targets as deepsea_targets
+# Paths and targets are in common.smk; the grid is expanded by genomic_tensors.cases.deepsea.grid.
 
-DEEPSEA = "results/deepsea"
-DEEPSEA_SPLITS = ["train", "validation", "test"]
+DEEPSEA_FIGURE_FORMATS = ["png", "svg"]
 
 
 wildcard_constraints:
@@ -21,10 +16,45 @@ wildcard_constraints:
     ds_split="train|validation|test",
 
 
-DEEPSEA_RUN = "{ds_model}_w{ds_window}_o{ds_order}_{ds_strands}"
-
-
 if "deepsea" in config:
+
+    # ------------------------------------------------------------------------------ features, regions
+    checkpoint deepsea_features:
+        input:
+            source_path(config["deepsea"]["feature_list"]),
+        output:
+            f"{DEEPSEA}/features.tsv",
+        log:
+            "logs/deepsea/features.log",
+        conda:
+            "../../envs/data.yaml"
+        params:
+            # Relative lines of the list are resolved beside the list's own location (URL or path).
+            base=SOURCES[config["deepsea"]["feature_list"]].url,
+            categories=config["deepsea"]["categories"],
+            download_dir=DEEPSEA_DOWNLOADS,
+        script:
+            "../../scripts/prepare_deepsea_features.py"
+
+    rule deepsea_regions:
+        input:
+            unpack(_deepsea_region_inputs),
+        output:
+            train=f"{DEEPSEA}/regions/train.bed",
+            validation=f"{DEEPSEA}/regions/validation.bed",
+            test=f"{DEEPSEA}/regions/test.bed",
+        log:
+            "logs/deepsea/regions.log",
+        conda:
+            "../../envs/data.yaml"
+        resources:
+            # One boolean per 200-bp grid bin of the genome (~15 MB for hg19) plus one peak file at a time.
+            mem_mb=4000,
+            runtime=120,
+        params:
+            regions=config["deepsea"]["regions"],
+        script:
+            "../../scripts/prepare_deepsea_regions.py"
 
     # ------------------------------------------------------------------------------------------ tensors
     rule deepsea_labels:
@@ -40,8 +70,8 @@ if "deepsea" in config:
             "../../envs/data.yaml"
         resources:
             # 919 peak files over 2.6 million bins: sparse labels (a few % positive) and one peak file at a time.
-            mem_mb=lambda wc, attempt: scaled(16000, attempt),
-            runtime=lambda wc, attempt: scaled(240, attempt),
+            mem_mb=scaled_resource(16000),
+            runtime=scaled_resource(240),
         params:
             splits=DEEPSEA_SPLITS,
             min_overlap=config["deepsea"]["regions"]["min_overlap"],
@@ -59,13 +89,13 @@ if "deepsea" in config:
         conda:
             "../../envs/data.yaml"
         resources:
-            # One byte per base of the spans the windows cover (hg19 training split at 2000 bp: ~1 GB) plus
-            # the largest chromosome's codes while it is read.
-            mem_mb=lambda wc, attempt: scaled(8000, attempt),
-            runtime=lambda wc, attempt: scaled(60, attempt),
+            # One byte per base of the spans the windows cover (hg19 training split at 2000 bp: ~1 GB), read
+            # from the FASTA in 4-Mbp chunks, plus the window coordinates (~17 bytes per window).
+            mem_mb=scaled_resource(8000),
+            runtime=scaled_resource(60),
         params:
-            window=lambda wc: int(wc.ds_window),
-            order=lambda wc: int(wc.ds_order),
+            window=deepsea_window,
+            order=deepsea_order,
         script:
             "../../scripts/deepsea_sequence.py"
 
@@ -90,21 +120,21 @@ if "deepsea" in config:
             # The paper's models have 25-108 million parameters; DanQ at 2000 bp, order 3 on 2.1 million
             # windows took about 1.5 h per epoch on a V100: 30 epochs fit in 72 h. Host memory holds the
             # sequence spans (~1 GB at 2000 bp) and the sparse labels, plus the prefetch queue.
-            mem_mb=lambda wc, attempt: scaled(48000, attempt),
-            runtime=lambda wc, attempt: scaled(4320, attempt),
+            mem_mb=scaled_resource(48000),
+            runtime=scaled_resource(4320),
             gpu=config["training"]["gpus"],
         params:
             compute=COMPUTE,
-            model=lambda wc: wc.ds_model,
-            window=lambda wc: int(wc.ds_window),
-            order=lambda wc: int(wc.ds_order),
-            strands=lambda wc: wc.ds_strands,
-            width=config["deepsea"]["width"],
-            epochs=config["deepsea"]["epochs"],
-            batch_size=config["deepsea"]["batch_size"],
-            patience=config["training"]["patience"],
-            seed=config["seed"],
-            outdir=lambda wc, output: str(Path(output.model).parent),
+            run=deepsea_run,
+            # genomic_tensors.cases.deepsea.train.TrainSettings
+            settings={
+                "width": config["deepsea"]["width"],
+                "epochs": config["deepsea"]["epochs"],
+                "batch_size": config["deepsea"]["batch_size"],
+                "patience": config["training"]["patience"],
+                "seed": config["seed"],
+            },
+            outdir=deepsea_model_dir,
         script:
             "../../scripts/deepsea_train.py"
 
@@ -125,15 +155,12 @@ if "deepsea" in config:
         threads: config["training"]["threads"]
         resources:
             # Prediction of 227,512 test windows x 919 outputs (float32, ~0.8 GB) on one GPU.
-            mem_mb=lambda wc, attempt: scaled(16000, attempt),
-            runtime=lambda wc, attempt: scaled(240, attempt),
+            mem_mb=scaled_resource(16000),
+            runtime=scaled_resource(240),
             gpu=config["training"]["gpus"],
         params:
             compute=COMPUTE,
-            model=lambda wc: wc.ds_model,
-            window=lambda wc: int(wc.ds_window),
-            order=lambda wc: int(wc.ds_order),
-            strands=lambda wc: wc.ds_strands,
+            run=deepsea_run,
             batch_size=config["deepsea"]["batch_size"],
         script:
             "../../scripts/deepsea_evaluate.py"
@@ -141,10 +168,7 @@ if "deepsea" in config:
     # --------------------------------------------------------------------------------- tables and figures
     rule deepsea_metrics:
         input:
-            [
-                f"{DEEPSEA}/evaluation/{run.tag}.tsv"
-                for run in deepsea_expand_grid(config["deepsea"]["grid"])
-            ],
+            deepsea_run_files(f"{DEEPSEA}/evaluation/{DEEPSEA_RUN}.tsv"),
         output:
             f"{DEEPSEA}/metrics.tsv",
         log:
@@ -181,13 +205,14 @@ if "deepsea" in config:
                     category="Case 2: DeepSEA and DanQ",
                 )
                 for fig in DEEPSEA_FIGURES
-                for ext in ("png", "svg")
+                for ext in DEEPSEA_FIGURE_FORMATS
             },
         log:
             "logs/deepsea/figures.log",
         conda:
             "../../envs/plot.yaml"
         params:
-            figures=list(DEEPSEA_FIGURES),
+            figures=DEEPSEA_FIGURES,
+            formats=DEEPSEA_FIGURE_FORMATS,
         script:
             "../../scripts/deepsea_figures.py"

@@ -1,14 +1,19 @@
 # Case 1: JunD binding in 200-bp bins of H1-hESC from DNA, DNase and both (Fig. 2a-d).
-# Inputs: the JunD ROI and merged peaks (references.smk), the genome and two DNase BAMs (sources.smk).
+# Inputs: the JunD ROI and merged peaks (jund_roi, below), the genome (genomes.smk) and two DNase BAMs
+# (downloads.smk).
 # Grid: DNA order x input dropout x replicate; DNase normalization x augmentation x replicate; combined x
 # replicate. Each training job also evaluates its model on the validation and test chromosomes.
+# Paths and targets are in common.smk; the model folders are read by genomic_tensors.cases.jund.grid.
+from genomic_tensors.cases.jund.grid import MODEL_DIR_PATTERN as JUND_MODEL_DIR
 
-from genomic_tensors.cases.jund import model_files
-from genomic_tensors.cases.jund import workflow_targets as jund_targets
-
-JUND = "results/jund"
-JUND_MODEL_FILES = ["model.keras", "history.tsv", "metrics.tsv", "predictions.tsv"]
-
+# Memory (MB) and runtime (min) of a training job by model family, before the retries' scaling. The real
+# ROI holds ~1-2 M bins: at most 30 epochs of a ~7k-parameter DNA model, 30 of the DNase model, up to 100
+# over both inputs for the combined model.
+JUND_TRAIN_RESOURCES = {
+    "dna": {"mem_mb": 16000, "runtime": 240},
+    "dnase": {"mem_mb": 16000, "runtime": 120},
+    "combined": {"mem_mb": 24000, "runtime": 600},
+}
 
 if "jund" in config:
     JUND_CFG = config["jund"]
@@ -17,11 +22,30 @@ if "jund" in config:
 
     wildcard_constraints:
         jund_order="[1-9]",
-        jund_dropout="[0-9.]+",
         jund_norm="none|tpm|zscorelog",
-        jund_augment="none|flip",
-        jund_rep="[0-9]+",
         jund_family="dna|dnase|combined",
+        jund_model=JUND_MODEL_DIR,
+        jund_panel="fig2[a-d]",
+
+    # ----------------------------------------------------------------------------------------------- ROI
+    rule jund_roi:
+        input:
+            peaks=source_path(config["jund"]["peaks"]),
+            sizes=genome_sizes(config["jund"]["genome"]),
+            blacklist=genome_blacklist(config["jund"]["genome"]),
+        output:
+            merged=f"{JUND}/roi/peaks.merged.bed",
+            roi=f"{JUND}/roi/roi.bed",
+        log:
+            "logs/jund/roi.log",
+        conda:
+            "../../envs/data.yaml"
+        params:
+            extension=config["jund"]["roi"]["extend"],
+            binsize=config["jund"]["roi"]["binsize"],
+            splits=split_chromosomes("jund"),
+        script:
+            "../../scripts/prepare_jund_roi.py"
 
     # ------------------------------------------------------------------------------------------- tensors
     rule jund_labels:
@@ -35,8 +59,8 @@ if "jund" in config:
         conda:
             "../../envs/data.yaml"
         resources:
-            mem_mb=lambda wc, attempt: scaled(4000, attempt),
-            runtime=lambda wc, attempt: scaled(30, attempt),
+            mem_mb=scaled_resource(4000),
+            runtime=scaled_resource(30),
         params:
             binsize=JUND_CFG["roi"]["binsize"],
         script:
@@ -55,8 +79,8 @@ if "jund" in config:
             "../../envs/data.yaml"
         resources:
             # One byte per ROI base (codes, never one-hot), plus the FASTA index.
-            mem_mb=lambda wc, attempt: scaled(8000, attempt),
-            runtime=lambda wc, attempt: scaled(60, attempt),
+            mem_mb=scaled_resource(8000),
+            runtime=scaled_resource(60),
         params:
             binsize=JUND_CFG["roi"]["binsize"],
             flank=JUND_CFG["dna"]["flank"],
@@ -78,8 +102,8 @@ if "jund" in config:
             "../../envs/data.yaml"
         resources:
             # The real BAMs are 1.1 and 3.5 GB; each is read once per chromosome.
-            mem_mb=lambda wc, attempt: scaled(16000, attempt),
-            runtime=lambda wc, attempt: scaled(180, attempt),
+            mem_mb=scaled_resource(16000),
+            runtime=scaled_resource(180),
         params:
             replicates=list(JUND_CFG["dnase"]),
             binsize=JUND_CFG["roi"]["binsize"],
@@ -98,126 +122,44 @@ if "jund" in config:
         conda:
             "../../envs/data.yaml"
         resources:
-            mem_mb=lambda wc, attempt: scaled(8000, attempt),
-            runtime=lambda wc, attempt: scaled(30, attempt),
+            mem_mb=scaled_resource(8000),
+            runtime=scaled_resource(30),
         params:
             normalization="{jund_norm}",
         script:
             "../../scripts/jund_dnase_tensor.py"
 
     # ------------------------------------------------------------------------------------------ training
-    # One job per grid point; each writes its model, its history, its validation/test metrics and its test
-    # predictions (so one TensorFlow start-up serves training and evaluation).
-    rule jund_train_dna:
+    # One job per grid point (the model folder names it: dna/order<k>_dropout<d>/rep<r>,
+    # dnase/<normalization>_<augment>/rep<r>, combined/rep<r>); each writes its model, its history, its
+    # validation/test metrics and its test predictions (so one TensorFlow start-up serves training and
+    # evaluation).
+    rule jund_train:
         input:
-            dna=f"{JUND}/data/dna_order{{jund_order}}.npz",
-            labels=f"{JUND}/data/labels.npz",
+            unpack(jund_train_input),
         output:
-            [
-                f"{JUND}/models/dna/order{{jund_order}}_dropout{{jund_dropout}}/rep{{jund_rep}}/{name}"
-                for name in JUND_MODEL_FILES
-            ],
+            [f"{JUND}/models/{{jund_model}}/{name}" for name in JUND_MODEL_FILES],
         log:
-            "logs/jund/models/dna/order{jund_order}_dropout{jund_dropout}/rep{jund_rep}.log",
+            "logs/jund/models/{jund_model}.log",
         benchmark:
-            "results/benchmarks/jund/dna/order{jund_order}_dropout{jund_dropout}/rep{jund_rep}.tsv"
+            f"{BENCHMARKS}/jund/{{jund_model}}.tsv"
         conda:
             TRAIN_ENV
         threads: config["training"]["threads"]
         resources:
-            # The real ROI holds ~1-2 M bins; at most 30 epochs of a ~7k-parameter model on one GPU.
-            mem_mb=lambda wc, attempt: scaled(16000, attempt),
-            runtime=lambda wc, attempt: scaled(240, attempt),
+            mem_mb=jund_train_mem_mb,
+            runtime=jund_train_runtime,
             gpu=config["training"]["gpus"],
         params:
             compute=COMPUTE,
-            family="dna",
-            setting=lambda wc: {
-                "order": int(wc.jund_order),
-                "dropout": float(wc.jund_dropout),
-            },
-            replicate=lambda wc: int(wc.jund_rep),
+            family=jund_family,
+            setting=jund_setting,
+            replicate=jund_replicate,
             seed=config["seed"],
             validation=JUND_CFG["validation"],
             test=JUND_CFG["test"],
-            epochs=JUND_CFG["dna"]["epochs"],
-            batch_size=JUND_CFG["dna"]["batch_size"],
-            patience=config["training"]["patience"],
-        script:
-            "../../scripts/jund_train.py"
-
-    rule jund_train_dnase:
-        input:
-            dnase=f"{JUND}/data/dnase_{{jund_norm}}.npz",
-            labels=f"{JUND}/data/labels.npz",
-        output:
-            [
-                f"{JUND}/models/dnase/{{jund_norm}}_{{jund_augment}}/rep{{jund_rep}}/{name}"
-                for name in JUND_MODEL_FILES
-            ],
-        log:
-            "logs/jund/models/dnase/{jund_norm}_{jund_augment}/rep{jund_rep}.log",
-        benchmark:
-            "results/benchmarks/jund/dnase/{jund_norm}_{jund_augment}/rep{jund_rep}.tsv"
-        conda:
-            TRAIN_ENV
-        threads: config["training"]["threads"]
-        resources:
-            mem_mb=lambda wc, attempt: scaled(16000, attempt),
-            runtime=lambda wc, attempt: scaled(120, attempt),
-            gpu=config["training"]["gpus"],
-        params:
-            compute=COMPUTE,
-            family="dnase",
-            setting=lambda wc: {
-                "normalization": wc.jund_norm,
-                "augment": wc.jund_augment,
-            },
-            replicate=lambda wc: int(wc.jund_rep),
-            seed=config["seed"],
-            validation=JUND_CFG["validation"],
-            test=JUND_CFG["test"],
-            epochs=JUND_CFG["dnase_model"]["epochs"],
-            batch_size=JUND_CFG["dnase_model"]["batch_size"],
-            patience=config["training"]["patience"],
-        script:
-            "../../scripts/jund_train.py"
-
-    rule jund_train_combined:
-        input:
-            dna=f"{JUND}/data/dna_order{JUND_COMBINED['order']}.npz",
-            dnase=f"{JUND}/data/dnase_{JUND_COMBINED['normalization']}.npz",
-            labels=f"{JUND}/data/labels.npz",
-        output:
-            [
-                f"{JUND}/models/combined/rep{{jund_rep}}/{name}"
-                for name in JUND_MODEL_FILES
-            ],
-        log:
-            "logs/jund/models/combined/rep{jund_rep}.log",
-        benchmark:
-            "results/benchmarks/jund/combined/rep{jund_rep}.tsv"
-        conda:
-            TRAIN_ENV
-        threads: config["training"]["threads"]
-        resources:
-            # Up to 100 epochs over both inputs.
-            mem_mb=lambda wc, attempt: scaled(24000, attempt),
-            runtime=lambda wc, attempt: scaled(600, attempt),
-            gpu=config["training"]["gpus"],
-        params:
-            compute=COMPUTE,
-            family="combined",
-            setting={
-                key: JUND_COMBINED[key]
-                for key in ("order", "dropout", "normalization", "augment")
-            },
-            replicate=lambda wc: int(wc.jund_rep),
-            seed=config["seed"],
-            validation=JUND_CFG["validation"],
-            test=JUND_CFG["test"],
-            epochs=JUND_COMBINED["epochs"],
-            batch_size=JUND_COMBINED["batch_size"],
+            epochs=jund_epochs,
+            batch_size=jund_batch_size,
             patience=config["training"]["patience"],
         script:
             "../../scripts/jund_train.py"
@@ -225,7 +167,7 @@ if "jund" in config:
     # ------------------------------------------------------------------------ metrics and predictions
     rule jund_metrics:
         input:
-            model_files(JUND_CFG, ["dna", "dnase", "combined"], "metrics.tsv"),
+            jund_model_files(["dna", "dnase", "combined"], "metrics.tsv"),
         output:
             report(
                 f"{JUND}/metrics.tsv",
@@ -241,9 +183,7 @@ if "jund" in config:
 
     rule jund_export_predictions:
         input:
-            predictions=lambda wc: model_files(
-                JUND_CFG, [wc.jund_family], "predictions.tsv"
-            ),
+            predictions=lambda wc: jund_model_files([wc.jund_family], "predictions.tsv"),
             metrics=f"{JUND}/metrics.tsv",
             sizes=genome_sizes(JUND_GENOME),
         output:
@@ -278,7 +218,7 @@ if "jund" in config:
     rule jund_attribution:
         input:
             locus=f"{JUND}/locus/locus.tsv",
-            models=model_files(JUND_CFG, ["combined"], "model.keras"),
+            models=jund_model_files(["combined"], "model.keras"),
             dna=f"{JUND}/data/dna_order{JUND_COMBINED['order']}.npz",
             dnase=f"{JUND}/data/dnase_{JUND_COMBINED['normalization']}.npz",
             counts=f"{JUND}/data/dnase_counts.npz",
@@ -288,12 +228,12 @@ if "jund" in config:
         log:
             "logs/jund/locus/tracks.log",
         benchmark:
-            "results/benchmarks/jund/attribution.tsv"
+            f"{BENCHMARKS}/jund/attribution.tsv"
         conda:
             TRAIN_ENV
         resources:
-            mem_mb=lambda wc, attempt: scaled(8000, attempt),
-            runtime=lambda wc, attempt: scaled(30, attempt),
+            mem_mb=scaled_resource(8000),
+            runtime=scaled_resource(30),
             gpu=config["training"]["gpus"],
         params:
             compute=COMPUTE,
@@ -303,78 +243,21 @@ if "jund" in config:
         script:
             "../../scripts/jund_attribution.py"
 
-    rule jund_fig2a:
+    rule jund_figure:
         input:
-            f"{JUND}/metrics.tsv",
+            jund_figure_input,
         output:
             png=report(
-                "results/figures/fig2a.png",
-                caption="../report/jund_fig2a.rst",
+                f"{FIGURES}/{{jund_panel}}.png",
+                caption="../report/jund_figure.rst",
                 category="Case 1: JunD",
             ),
-            svg="results/figures/fig2a.svg",
+            svg=f"{FIGURES}/{{jund_panel}}.svg",
         log:
-            "logs/jund/figures/fig2a.log",
+            "logs/jund/figures/{jund_panel}.log",
         conda:
             "../../envs/plot.yaml"
         params:
-            panel="fig2a",
-        script:
-            "../../scripts/jund_figure.py"
-
-    rule jund_fig2b:
-        input:
-            f"{JUND}/metrics.tsv",
-        output:
-            png=report(
-                "results/figures/fig2b.png",
-                caption="../report/jund_fig2b.rst",
-                category="Case 1: JunD",
-            ),
-            svg="results/figures/fig2b.svg",
-        log:
-            "logs/jund/figures/fig2b.log",
-        conda:
-            "../../envs/plot.yaml"
-        params:
-            panel="fig2b",
-        script:
-            "../../scripts/jund_figure.py"
-
-    rule jund_fig2c:
-        input:
-            f"{JUND}/metrics.tsv",
-        output:
-            png=report(
-                "results/figures/fig2c.png",
-                caption="../report/jund_fig2c.rst",
-                category="Case 1: JunD",
-            ),
-            svg="results/figures/fig2c.svg",
-        log:
-            "logs/jund/figures/fig2c.log",
-        conda:
-            "../../envs/plot.yaml"
-        params:
-            panel="fig2c",
-        script:
-            "../../scripts/jund_figure.py"
-
-    rule jund_fig2d:
-        input:
-            f"{JUND}/locus/tracks.npz",
-        output:
-            png=report(
-                "results/figures/fig2d.png",
-                caption="../report/jund_fig2d.rst",
-                category="Case 1: JunD",
-            ),
-            svg="results/figures/fig2d.svg",
-        log:
-            "logs/jund/figures/fig2d.log",
-        conda:
-            "../../envs/plot.yaml"
-        params:
-            panel="fig2d",
+            panel="{jund_panel}",
         script:
             "../../scripts/jund_figure.py"

@@ -4,19 +4,15 @@
 rule summary_paper_vs_reproduction:
     input:
         # Only the cases that ran: the claims of the others are written as NA.
-        **{
-            case: f"results/{case}/metrics.tsv"
-            for case in ("jund", "deepsea", "cage")
-            if case_enabled(case)
-        },
+        **{case: f"results/{case}/metrics.tsv" for case in enabled_cases()},
     output:
         tsv=report(
-            "results/summary/paper_vs_reproduction.tsv",
+            f"{SUMMARY}/paper_vs_reproduction.tsv",
             caption="../report/summary.rst",
             category="Summary",
         ),
         md=report(
-            "results/summary/paper_vs_reproduction.md",
+            f"{SUMMARY}/paper_vs_reproduction.md",
             caption="../report/summary.rst",
             category="Summary",
         ),
@@ -31,7 +27,7 @@ rule summary_paper_vs_reproduction:
 rule summary_config:
     output:
         report(
-            "results/summary/config.yaml",
+            f"{SUMMARY}/config.yaml",
             caption="../report/config.rst",
             category="Summary",
         ),

@@ -16,6 +16,7 @@ tf.config.threading.set_inter_op_parallelism_threads(snakemake.threads)
 
 from genomic_tensors import devices
 from genomic_tensors.cases.cage.train import TrainSettings, train_fold
+from genomic_tensors.modelcard import CardTarget, genome_entry
 
 options = devices.prepare(devices.ComputeSettings.from_config(snakemake.params.compute))
 train_fold(
@@ -27,4 +28,9 @@ train_fold(
     settings=TrainSettings(**snakemake.params.settings),
     outdir=Path(snakemake.output[0]).parent,
     options=options,
+    card=CardTarget(
+        Path(snakemake.output[0]).with_name("model.json"),
+        f"{snakemake.wildcards.cage_run}/{snakemake.wildcards.cage_fold}",
+        genome_entry(snakemake.params.genome, snakemake.input.genome_digest),
+    ),
 )

@@ -9,6 +9,7 @@ import logging
 from genomic_tensors import devices
 from genomic_tensors.cases.deepsea.grid import RunSpec
 from genomic_tensors.cases.deepsea.train import TrainSettings, train_run
+from genomic_tensors.modelcard import CardTarget, genome_entry
 
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
 sm = snakemake  # noqa: F821
@@ -22,6 +23,8 @@ result = train_run(
     TrainSettings(**p.settings),
     workers=sm.threads,
     options=options,
+    card=CardTarget(sm.output.card, p.name, genome_entry(p.genome, inp.genome_digest)),
+    features=inp.features,
 )
 logging.info(
     "best epoch %d of %d, val_loss %.5f", result.best_epoch, result.epochs_run, result.best_loss

@@ -24,6 +24,7 @@ from genomic_tensors.cases.cage.tables import (
     table1_markdown,
 )
 from genomic_tensors.cases.cage.train import TrainSettings, metrics_row
+from genomic_tensors.modelcard import CardTarget
 
 
 def test_light_modules_import_nothing_heavy():
@@ -524,7 +525,10 @@ def test_train_fold_chromatin_writes_outputs_with_training_statistics(tmp_path):
         test=["chr1"], dna_flank=350, dropout=0.2, epochs=2, batch_size=16, patience=5
     )
     kwargs = dict(run="chromatin", fold="chr2", seed=7, settings=settings)
-    row = train.train_fold(path, None, outdir=tmp_path / "a", **kwargs)
+    fasta, _ = _genome(tmp_path, {"chr1": 100})
+    genome = _genome_entry(tmp_path, fasta)
+    card = CardTarget(tmp_path / "a" / "model.json", "chromatin/chr2", genome)
+    row = train.train_fold(path, None, outdir=tmp_path / "a", card=card, **kwargs)
     assert list(row.columns) == METRIC_COLUMNS
     assert (row.loc[0, "model"], row.loc[0, "fold"], row.loc[0, "n_test"]) == ("chromatin", "chr2", 30)
     assert pd.isna(row.loc[0, "order"])
@@ -540,8 +544,19 @@ def test_train_fold_chromatin_writes_outputs_with_training_statistics(tmp_path):
         preds.loc[preds["split"] == "test", "observed"], expected, rtol=1e-5, atol=1e-6
     )
     assert np.isfinite(row.loc[0, "pearson"]) and row.loc[0, "mae"] > 0
+    model, card = _check_card(tmp_path / "a" / "model.keras", fasta, row, seed=7)
+    assert card.window is card.flank is card.order is card.strands is None
+    assert [(i["name"], i["kind"], i["shape"]) for i in card.inputs] == [
+        ("dnase", "signal", [1, 1, 1]), ("h3k4me3", "signal", [1, 1, 1])
+    ]
+    stats = card.normalization["cage"]["statistics"]
+    assert stats["mean"] == pytest.approx([fitted.mean()]) and stats["std"] == pytest.approx([fitted.std()])
+    dnase = np.log1p(table.loc[table["chrom"].isin(["chr3", "chr4"]), "dnase"].to_numpy())
+    assert card.normalization["dnase"]["statistics"]["mean"] == pytest.approx([dnase.mean()])
+    assert set(card.normalization) == {"cage", "dnase", "h3k4me3"}
     # Same seed, same data: the same numbers.
     again = train.train_fold(path, None, outdir=tmp_path / "b", **kwargs)
+    assert not (tmp_path / "b" / "model.json").exists()  # no card asked for
     pd.testing.assert_frame_equal(row, again)
 
 
@@ -611,12 +626,41 @@ def test_train_fold_dna_order2(tmp_path):
     settings = TrainSettings(
         test=["chr1"], dna_flank=350, dropout=0.2, epochs=1, batch_size=16, patience=5
     )
+    card = CardTarget(tmp_path / "dna" / "model.json", "dna_order2/chr2", _genome_entry(tmp_path, fasta))
     row = train.train_fold(
-        path, fasta, run="dna_order2", fold="chr2", seed=3, settings=settings, outdir=tmp_path / "dna"
+        path, fasta, run="dna_order2", fold="chr2", seed=3, settings=settings, outdir=tmp_path / "dna",
+        card=card,
     )
     assert (row.loc[0, "model"], row.loc[0, "order"], row.loc[0, "n_test"]) == ("dna", 2, 20)
     model = pytest.importorskip("keras").saving.load_model(tmp_path / "dna" / "model.keras")
     assert model.inputs[0].shape[1:] == (900, 16)  # 201 + 2 x 350 = 901 bp, order 2
+    _, card = _check_card(tmp_path / "dna" / "model.keras", fasta, row, seed=3)
+    assert (card.window, card.flank, card.order, card.strands) == (901, 350, 2, "both")
+    assert card.inputs == [{"name": "dna", "kind": "dna_onehot", "shape": [900, 16]}]
+    assert set(card.normalization) == {"cage"} and card.training["dropout"] == 0.2
+
+
+def _genome_entry(tmp_path, fasta):
+    from genomic_tensors.modelcard import genome_entry, write_digest
+
+    write_digest(fasta, tmp_path / "genome.fa.sha256")
+    return genome_entry("tiny", tmp_path / "genome.fa.sha256")
+
+
+def _check_card(model_path, fasta, row, *, seed):
+    """Every trained model has its card: genome checksum, outputs, seed, metrics; the model loads with it."""
+    from genomic_tensors.files import file_digest
+    from genomic_tensors.modelcard import load_model_with_card
+
+    model, card = load_model_with_card(model_path)
+    assert card.case == "cage" and card.outputs == ["cage"] and card.training["seed"] == seed
+    assert card.genome["sha256"] == file_digest(fasta) and card.versions["tensorflow"]
+    if card.window is not None:
+        assert tuple(model.inputs[0].shape[1:]) == (card.window - card.order + 1, 4**card.order)
+    assert card.metrics["test"]["pearson"] == pytest.approx(row.loc[0, "pearson"])
+    assert card.metrics["validation"]["pearson"] == pytest.approx(row.loc[0, "pearson_validation"])
+    assert card.metrics["test"]["n"] == row.loc[0, "n_test"] and card.metrics["validation"]["loss"] > 0
+    return model, card
 
 
 # ------------------------------------------------------------------------------------ workflow helpers

@@ -19,6 +19,8 @@ import yaml
 from genomic_tensors.cases.deepsea import claims as ds_claims
 from genomic_tensors.cases.deepsea import data, features, figures, grid, regions, tables, train
 from genomic_tensors.evaluate import metrics_table
+from genomic_tensors.files import file_digest
+from genomic_tensors.modelcard import CardTarget, genome_entry, load_model_with_card, write_digest
 from genomic_tensors.plotting import save_figure
 from test_recipes import _np as narrowpeak  # the suite's narrowPeak line
 from test_recipes import _write as write  # the suite's text-file writer (optionally gzipped)
@@ -738,8 +740,26 @@ def test_train_and_evaluate_a_tiny_run(tmp_path):
     paths = {"train": tmp_path / "x.npz", "validation": tmp_path / "x.npz"}
     labels = {"train": tmp_path / "y.npz", "validation": tmp_path / "y.npz"}
     tiny = train.TrainSettings(width=0.02, epochs=2, batch_size=8, patience=5, seed=1)
-    result = train.train_run(spec, paths, labels, tmp_path / "run", tiny)
+    write_digest(fa, tmp_path / "g.fa.sha256")
+    target = CardTarget(tmp_path / "run" / "model.json", "deepsea_w500_o2_both",
+                        genome_entry("tiny", tmp_path / "g.fa.sha256"))  # fmt: skip
+    result = train.train_run(spec, paths, labels, tmp_path / "run", tiny, card=target, features=table)
     assert (tmp_path / "run" / "model.keras").is_file() and result.epochs_run == 2
+    # Every trained model has its card.
+    model, card = load_model_with_card(tmp_path / "run" / "model.keras")
+    assert (card.case, card.name, card.outputs) == ("deepsea", "deepsea_w500_o2_both", ["a", "b"])
+    assert card.genome == {"name": "tiny", "fasta": str(fa), "sha256": file_digest(fa)}
+    assert (card.window, card.flank, card.order, card.strands) == (500, 150, 2, "both")
+    assert card.inputs == [{"name": "dna", "kind": "dna_codes", "shape": [499]}]
+    assert tuple(model.inputs[0].shape[1:]) == (card.window - card.order + 1,)
+    assert card.training["seed"] == 1 and card.training["epochs_run"] == 2
+    history = pd.read_csv(tmp_path / "run" / "history.tsv", sep="\t")
+    best = history.loc[history["epoch"] == result.best_epoch, "val_loss"].item()
+    assert card.metrics == {"validation": {"loss": pytest.approx(best), "train_loss": pytest.approx(
+        history.loc[history["epoch"] == result.best_epoch, "loss"].item()), "epoch": result.best_epoch},
+        "test": None}  # fmt: skip
+    with pytest.raises(ValueError, match="needs the feature table"):
+        train.train_run(spec, paths, labels, tmp_path / "r3", tiny, card=target)
     rows = train.evaluate_run(
         spec, tmp_path / "run" / "model.keras", paths["train"], labels["train"], table
     )

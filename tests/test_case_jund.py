@@ -20,6 +20,7 @@ from genomic_tensors.cases.jund import attribution, claims, data, export, figure
 from genomic_tensors.cases.jund.locus import Locus, parse_interval, read_locus, select_locus, write_locus
 from genomic_tensors.cases.jund.grid import Setting
 from genomic_tensors.cases.jund.tables import METRIC_COLUMNS
+from genomic_tensors.modelcard import CardTarget, genome_entry, load_model_with_card, write_digest
 
 
 # ------------------------------------------------------------------------------------------ settings
@@ -354,7 +355,8 @@ def tiny_tensors(tmp_path_factory):
     "setting",
     [
         Setting("dna", order=2, dropout=0.2),
-        Setting("dnase", normalization="none", augment="flip"),
+        # zscorelog names the card's normalization (the tiny tensor is trained on as given)
+        Setting("dnase", normalization="zscorelog", augment="flip"),
         Setting("combined", order=2, dropout=0.0, normalization="none", augment="flip"),
     ],
     ids=["dna", "dnase", "combined"],
@@ -376,7 +378,9 @@ def test_one_training_job_writes_model_history_metrics_and_test_predictions(tiny
 
     monkeypatch.setattr(dataset_module, "RandomOrientation", spy_flip)
     monkeypatch.setattr(dataset_module, "ReversedConditions", spy_swap)
-    out = {k: tmp_path / f"{k}.{ext}" for k, ext in
+    fasta, digest = tiny_tensors / "genome.fa", tmp_path / "genome.fa.sha256"
+    write_digest(fasta, digest)
+    out = {k: tmp_path / ("model.keras" if k == "model" else f"{k}.{ext}") for k, ext in
            (("model", "keras"), ("history", "tsv"), ("metrics", "tsv"), ("predictions", "tsv"))}
     uses = {"dna": ("dna",), "dnase": ("dnase",), "combined": ("dna", "dnase")}[setting.model]
     rows = train.train_and_evaluate(
@@ -385,7 +389,10 @@ def test_one_training_job_writes_model_history_metrics_and_test_predictions(tiny
         replicate=2, seed=1, validation=["chr2"], test=["chr3"], epochs=2, batch_size=16, patience=5,
         threads=1, model_path=out["model"], history_path=out["history"], metrics_path=out["metrics"],
         predictions_path=out["predictions"],
+        card=CardTarget(tmp_path / "model.json", f"{setting.model}/rep2", genome_entry("tiny", digest)),
+        dnase_counts=tiny_tensors / "dnase.npz",
     )
+    _check_card(tmp_path / "model.keras", setting, tiny_tensors, rows)
     assert list(rows["split"]) == ["validation", "test"]
     assert list(rows["n_total"]) == [24, 24] and list(rows["n_positive"]) == [6, 6]
     assert rows["replicate"].tolist() == [2, 2]
@@ -404,6 +411,38 @@ def test_one_training_job_writes_model_history_metrics_and_test_predictions(tiny
     else:
         assert flipped == []
     assert swapped == ([24] if "dnase" in uses else [])
+
+
+def _check_card(model_path, setting, tiny_tensors, rows):
+    """Every trained model has its card: genome checksum, window/order as the model input, outputs,
+    seed, normalization statistics and metrics."""
+    from genomic_tensors.files import file_digest
+    from genomic_tensors.normalize import ZScoreLog
+
+    model, card = load_model_with_card(model_path)
+    assert card.case == "jund" and card.name == f"{setting.model}/rep2" and card.outputs == ["jund"]
+    assert card.genome["sha256"] == file_digest(tiny_tensors / "genome.fa")
+    assert card.training["seed"] == grid.replicate_seed(1, 2) and card.training["epochs_run"] == 2
+    shapes = {t.name: tuple(t.shape[1:]) for t in model.inputs}
+    if setting.model == "dnase":
+        assert card.window is card.order is card.strands is None and shapes == {"dnase": (12, 2, 2)}
+        expected = ZScoreLog().fit(data.load_dataset(tiny_tensors / "dnase.npz")).state()
+        stats = card.normalization["dnase"]["statistics"]
+        assert card.normalization["dnase"]["method"] == "zscorelog"
+        np.testing.assert_allclose(stats["mean"], expected["mean"])
+        np.testing.assert_allclose(stats["std"], expected["std"])
+        assert len(stats["mean"]) == 2  # one per replicate
+    else:
+        assert (card.window, card.flank, card.order, card.strands) == (200, 50, 2, "both")
+        assert shapes["dna"] == (card.window - card.order + 1, 4**card.order)
+        assert card.inputs[0] == {"name": "dna", "kind": "dna_onehot", "shape": [199, 16]}
+    if setting.model == "combined":
+        assert card.normalization == {"dnase": {"method": "none", "statistics": None}}
+    for split in ("validation", "test"):
+        row = rows[rows["split"] == split].iloc[0]
+        assert card.metrics[split]["auroc"] == pytest.approx(row["auroc"], abs=1e-6)
+        assert card.metrics[split]["n_total"] == 24
+    assert card.metrics["validation"]["loss"] > 0 and card.versions["keras"]
 
 
 def test_a_job_without_its_tensor_or_with_an_empty_split_fails_clearly(tiny_tensors, tmp_path):

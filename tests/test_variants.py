@@ -249,3 +249,59 @@ def test_a_failure_mid_vcf_leaves_nothing_under_a_final_name(tmp_path):
     with pytest.raises(ValueError, match="line 2: chromosome 'chr9' is not in the genome"):
         score_variants(_motif_model(), vcf, fasta, output_tsv=out, output_hdf5=h5, chunk_size=1)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("effects")) == []
+
+
+# ------------------------------------------------------------------------------------ with a model card
+def _motif_card(tmp_path, *, order=2, window=WINDOW, kind="dna_codes", outputs=("gattaca",)):
+    from genomic_tensors.modelcard import ModelCard, read_card, write_card
+
+    shape = [window - order + 1] if kind == "dna_codes" else [window - order + 1, 4**order]
+    card = ModelCard(
+        case="jund", name="dna/order2_dropout0/rep1", genome={"name": "t", "fasta": "g.fa", "sha256": "0" * 64},
+        window=window, flank=12, order=order, strands="both",
+        inputs=[{"name": "dna", "kind": kind, "shape": shape}], outputs=list(outputs), normalization=None,
+        training={"seed": 1}, metrics={"validation": {}, "test": None}, versions={},
+    )  # fmt: skip
+    write_card(card, tmp_path / "model.json")
+    return read_card(tmp_path / "model.json")
+
+
+def test_a_card_gives_window_order_and_names(tmp_path):
+    fasta, text = _genome(tmp_path)
+    vcf = _vcf(tmp_path, text)
+    # order 2 codes: without the card the order must be passed; with it, order and names come from it
+    score_variants(_motif_model(2), vcf, fasta, card=_motif_card(tmp_path), output_tsv=tmp_path / "c.tsv")
+    score_variants(_motif_model(2), vcf, fasta, order=2, names=["gattaca"], output_tsv=tmp_path / "o.tsv")
+    with_card, without = pd.read_csv(tmp_path / "c.tsv", sep="\t"), pd.read_csv(tmp_path / "o.tsv", sep="\t")
+    assert "gattaca:diff" in with_card.columns
+    pd.testing.assert_frame_equal(with_card, without)
+    destroy = with_card.set_index("id").loc["destroy"]
+    assert destroy["gattaca:logodds"] == pytest.approx(-5.0, rel=1e-4)
+    # one-hot card on a one-hot model; explicit names win over the card's
+    card = _motif_card(tmp_path, order=1, kind="dna_onehot")
+    score_variants(_motif_model(1), vcf, fasta, card=card, names=["m"], output_tsv=tmp_path / "h.tsv")
+    assert pd.read_csv(tmp_path / "h.tsv", sep="\t").set_index("id").loc["destroy", "m:diff"] < 0
+
+
+def test_a_card_that_disagrees_with_the_model_fails_naming_the_card(tmp_path):
+    fasta, _ = _genome(tmp_path)
+    vcf = tmp_path / "e.vcf"
+    vcf.write_text("chr1\t63\tx\tT\tG\n")
+    out = tmp_path / "e.tsv"
+    card = _motif_card(tmp_path, window=WINDOW + 10)
+    with pytest.raises(ValueError, match=r"model.json: window 41, order 2 and kind dna_codes mean an input of "
+                                         r"shape \(40,\), but the model .* takes \(30,\)"):
+        score_variants(_motif_model(2), vcf, fasta, card=card, output_tsv=out)
+    card = _motif_card(tmp_path, kind="dna_onehot")
+    with pytest.raises(ValueError, match=r"model.json: .*kind dna_onehot mean an input of shape \(30, 16\)"):
+        score_variants(_motif_model(2), vcf, fasta, card=card, output_tsv=out)
+    with pytest.raises(ValueError, match="order=3 but .*model.json gives order 2"):
+        score_variants(_motif_model(2), vcf, fasta, card=_motif_card(tmp_path), order=3, output_tsv=out)
+    with pytest.raises(ValueError, match="2 names for 1 model outputs"):
+        score_variants(_motif_model(2), vcf, fasta, card=_motif_card(tmp_path, outputs=("a", "b")),
+                       output_tsv=out)
+    no_dna = _motif_card(tmp_path)
+    no_dna.window = None
+    with pytest.raises(ValueError, match="model.json: the card gives no DNA window/order"):
+        score_variants(_motif_model(2), vcf, fasta, card=no_dna, output_tsv=out)
+    assert not out.exists()

@@ -41,6 +41,7 @@ import pysam
 from genomic_tensors.files import open_text as _open_text
 from genomic_tensors.kmers import encode_bases, kmer_codes, one_hot, reverse_complement
 from genomic_tensors.layers import order_from_channels
+from genomic_tensors.modelcard import ModelCard
 from genomic_tensors.regions import check_assembly, read_regions
 
 __all__ = [
@@ -231,16 +232,40 @@ def _model_spec(model: keras.Model, order: int | None) -> tuple[int, int, bool]:
     return shape[0] + inferred - 1, inferred, False
 
 
+def _card_spec(model: keras.Model, card: ModelCard, order: int | None) -> tuple[int, int, bool]:
+    """Window, order and codes-vs-one-hot from the card, checked against the model's input shape."""
+    dna = card.dna_input()
+    if card.window is None or card.order is None:
+        raise ValueError(f"{card.label}: the card gives no DNA window/order (window {card.window}, "
+                         f"order {card.order}); variant scoring needs a DNA model")
+    width, k, codes_input = int(card.window), int(card.order), dna["kind"] == "dna_codes"
+    if order is not None and int(order) != k:
+        raise ValueError(f"order={order} but {card.label} gives order {k}")
+    expected = (width - k + 1,) if codes_input else (width - k + 1, 4**k)
+    if len(model.inputs) != 1:
+        raise ValueError(
+            f"variant scoring needs a model with one DNA input; {model.name} has "
+            f"{[t.name for t in model.inputs]} ({card.label})"
+        )
+    shape = tuple(model.inputs[0].shape[1:])
+    if shape != expected:
+        raise ValueError(
+            f"{card.label}: window {width}, order {k} and kind {dna['kind']} mean an input of shape "
+            f"{expected}, but the model {model.name} takes {shape}"
+        )
+    return width, k, codes_input
+
+
 def _encode(bases: np.ndarray, order: int, codes_input: bool) -> np.ndarray:
     codes = kmer_codes(bases, order)
     return codes if codes_input else one_hot(codes, order)
 
 
 def _predict(model: keras.Model, x: np.ndarray, batch_size: int) -> np.ndarray:
-    parts = [np.asarray(model.predict_on_batch(x[i : i + batch_size]), dtype=np.float64)
-             for i in range(0, len(x), batch_size)]
-    out = np.concatenate(parts, axis=0)
-    return out.reshape(len(x), -1)
+    """The model's outputs ``(n, outputs)`` in float64 (the log odds are taken in double precision)."""
+    from genomic_tensors.training import predict
+
+    return predict(model, x, batch_size=batch_size).astype(np.float64).reshape(len(x), -1)
 
 
 def _logit(p: np.ndarray, eps: float) -> np.ndarray:
@@ -253,6 +278,7 @@ def score_variants(
     vcf: str | Path,
     fasta: str | Path,
     *,
+    card: ModelCard | None = None,
     output_tsv: str | Path | None = None,
     output_hdf5: str | Path | None = None,
     order: int | None = None,
@@ -270,6 +296,10 @@ def score_variants(
     model : keras.Model
         One input: one-hot ``(W - k + 1, 4**k)`` (order inferred from the channels) or int32 k-mer codes
         ``(W - k + 1,)`` (then ``order`` is required). The window length ``W`` follows from the input.
+    card : ModelCard, optional
+        The model's card (:func:`genomic_tensors.modelcard.load_model_with_card`): the window, the order,
+        codes or one-hot and the output names come from it, checked against the model's input shape (a
+        disagreement is a ValueError naming the card). Without one, they are inferred from the input.
     vcf : path
         VCF, plain or gzipped.
     fasta : path
@@ -283,7 +313,7 @@ def score_variants(
         Required for a codes-input model; checked against a one-hot input.
     regions : BED path or DataFrame, optional
         Regions with strands; minus-strand variants are scored on the reverse complement.
-    names : output names (default ``"0"``, ``"1"``, ...).
+    names : output names (default: the card's outputs, else ``"0"``, ``"1"``, ...).
     tsv_scores : subset of :data:`SCORES` written to the TSV (all four by default).
     chunk_size : SNVs read, encoded and scored at a time (memory stays flat).
     batch_size : model batch size.
@@ -300,7 +330,11 @@ def score_variants(
         raise ValueError(f"unknown score(s) {unknown}; choose from {SCORES}")
     if int(chunk_size) < 1:
         raise ValueError(f"chunk_size must be >= 1; got {chunk_size}")
-    width, k, codes_input = _model_spec(model, order)
+    if card is not None:
+        width, k, codes_input = _card_spec(model, card, order)
+        names = card.outputs if names is None else names
+    else:
+        width, k, codes_input = _model_spec(model, order)
     n_out = int(np.prod(model.outputs[0].shape[1:]))
     names = [str(i) for i in range(n_out)] if names is None else [str(x) for x in names]
     if len(names) != n_out:

@@ -81,6 +81,7 @@ if "cage" in config:
     rule cage_train:
         input:
             unpack(cage_train_inputs),
+            genome_digest=genome_digest(CAGE_CFG["genome"]),
         output:
             [
                 f"{CAGE}/models/{{cage_run}}/{{cage_fold}}/{name}"
@@ -102,6 +103,8 @@ if "cage" in config:
             compute=COMPUTE,
             seed=cage_seed,
             settings=CAGE_TRAINING,
+            # The model card's genome entry.
+            genome=CAGE_CFG["genome"],
         script:
             "../../scripts/cage_train.py"
 

@@ -106,9 +106,13 @@ if "deepsea" in config:
             validation_sequence=deepsea_sequence_file("validation"),
             train_labels=f"{DEEPSEA}/labels/train.npz",
             validation_labels=f"{DEEPSEA}/labels/validation.npz",
+            # The model card's output names and genome checksum.
+            features=f"{DEEPSEA}/features.tsv",
+            genome_digest=genome_digest(config["deepsea"]["genome"]),
         output:
             model=f"{DEEPSEA}/models/{DEEPSEA_RUN}/model.keras",
             history=f"{DEEPSEA}/models/{DEEPSEA_RUN}/history.tsv",
+            card=f"{DEEPSEA}/models/{DEEPSEA_RUN}/model.json",
         log:
             f"logs/deepsea/models/{DEEPSEA_RUN}.log",
         benchmark:
@@ -135,6 +139,9 @@ if "deepsea" in config:
                 "seed": config["seed"],
             },
             outdir=deepsea_model_dir,
+            # The model card's name and genome entry.
+            name=DEEPSEA_RUN,
+            genome=config["deepsea"]["genome"],
         script:
             "../../scripts/deepsea_train.py"
 

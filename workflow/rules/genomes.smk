@@ -1,5 +1,5 @@
-# Genomes of config `genomes`: the FASTA decompressed, its index, chromosome sizes and the sorted, merged
-# blacklist, under resources/genomes/<genome>/. Split chromosomes of every case are checked against the
+# Genomes of config `genomes`: the FASTA decompressed, its index, chromosome sizes, the sorted, merged
+# blacklist and the FASTA's SHA-256 (named by every model card), under resources/genomes/<genome>/. Split chromosomes of every case are checked against the
 # genome here when its index is on disk as the workflow starts (so that a dry run names a wrong one), and
 # again by each case's region rule.
 
@@ -70,3 +70,18 @@ rule genome_blacklist:
         "../../envs/data.yaml"
     script:
         "../../scripts/prepare_blacklist.py"
+
+
+rule genome_digest:
+    input:
+        f"{GENOMES_DIR}/{{genome}}/genome.fa",
+    output:
+        f"{GENOMES_DIR}/{{genome}}/genome.fa.sha256",
+    log:
+        "logs/genomes/{genome}/digest.log",
+    wildcard_constraints:
+        genome=GENOME_NAMES,
+    conda:
+        "../../envs/data.yaml"
+    script:
+        "../../scripts/genome_digest.py"

@@ -132,11 +132,12 @@ if "jund" in config:
     # ------------------------------------------------------------------------------------------ training
     # One job per grid point (the model folder names it: dna/order<k>_dropout<d>/rep<r>,
     # dnase/<normalization>_<augment>/rep<r>, combined/rep<r>); each writes its model, its history, its
-    # validation/test metrics and its test predictions (so one TensorFlow start-up serves training and
-    # evaluation).
+    # validation/test metrics, its test predictions (so one TensorFlow start-up serves training and
+    # evaluation) and its model card model.json.
     rule jund_train:
         input:
             unpack(jund_train_input),
+            genome_digest=genome_digest(JUND_GENOME),
         output:
             [f"{JUND}/models/{{jund_model}}/{name}" for name in JUND_MODEL_FILES],
         log:
@@ -161,6 +162,8 @@ if "jund" in config:
             epochs=jund_epochs,
             batch_size=jund_batch_size,
             patience=config["training"]["patience"],
+            # The model card's genome entry.
+            genome=JUND_GENOME,
         script:
             "../../scripts/jund_train.py"
 

@@ -21,6 +21,7 @@ import pandas as pd
 
 from genomic_tensors.cases.cage.data import (
     PROMOTER_COLUMNS,
+    SIGNALS,
     FoldData,
     fold_data,
     read_signals,
@@ -29,6 +30,8 @@ from genomic_tensors.cases.cage.data import (
 from genomic_tensors.cases.cage.grid import Run, parse_run
 from genomic_tensors.cases.cage.tables import METRIC_COLUMNS
 from genomic_tensors.devices import RunOptions
+from genomic_tensors.modelcard import CardTarget, ModelCard, describe_inputs, fit_summary, package_versions
+from genomic_tensors.modelcard import write_card as _write_card_file
 
 __all__ = ["TrainSettings", "metrics_row", "model_factory", "predict_splits", "train_fold"]
 
@@ -75,6 +78,7 @@ def train_fold(
     settings: TrainSettings,
     outdir: str | Path,
     options: RunOptions | None = None,
+    card: CardTarget | None = None,
 ) -> pd.DataFrame:
     """Train one (run, fold) and evaluate it on the test chromosomes.
 
@@ -97,6 +101,8 @@ def train_fold(
         What the grid's jobs share (:class:`TrainSettings`).
     options
         From :func:`genomic_tensors.devices.prepare`: precision, XLA compilation and op determinism.
+    card
+        Where to write the model card (:mod:`genomic_tensors.modelcard`), after everything else.
     """
     from genomic_tensors import training
 
@@ -129,7 +135,57 @@ def train_fold(
     predictions.to_csv(outdir / "predictions.tsv", sep="\t", index=False, float_format="%.6g")
     metrics = metrics_row(predictions, run=spec, fold=fold)
     metrics.to_csv(outdir / "metrics.tsv", sep="\t", index=False)
+    if card is not None:
+        job = {"run": run, "fold": fold, "seed": seed, "settings": settings}
+        _write_card(card, spec, job, table, data, result, metrics.iloc[0])
     return metrics
+
+
+def _signal_statistics(table: pd.DataFrame, names: Sequence[str], train: np.ndarray) -> dict[str, Any]:
+    """The card's ``normalization``: each signal's ZScoreLog statistics fitted on the fold's training
+    promoters, as :func:`~genomic_tensors.cases.cage.data.log_zscores` fitted them."""
+    from genomic_tensors.normalize import ZScoreLog
+
+    entries = {}
+    for name in names:
+        values = table[name].to_numpy(dtype=np.float64)[train].reshape(-1, 1, 1, 1)
+        state = ZScoreLog().fit(values).state()
+        entries[name] = {
+            "method": "zscorelog", "fitted_on": "the fold's training promoters",
+            "statistics": {"mean": state["mean"], "std": state["std"]},
+        }  # fmt: skip
+    return entries
+
+
+def _write_card(
+    target: CardTarget, spec: Run, job: dict[str, Any], table: pd.DataFrame, data: FoldData,
+    result: Any, row: pd.Series,
+) -> None:  # fmt: skip
+    """Write the model card of a trained (run, fold): the target's and the chromatin inputs' fitted
+    log z-score statistics, Pearson r on validation and test."""
+    settings: TrainSettings = job["settings"]
+    signals = [SIGNALS[0]] + ([*SIGNALS[1:]] if spec.uses_chromatin else [])
+    training = {
+        "run": spec.name, "model": spec.model, "fold": job["fold"], "seed": int(job["seed"]),
+        "loss": "mean_absolute_error", "test_chromosomes": list(settings.test),
+        "dropout": 0.0 if spec.order == 1 else settings.dropout, "epochs": settings.epochs,
+        "batch_size": settings.batch_size, "patience": settings.patience,
+        "batchnorm_momentum": settings.batchnorm_momentum, **fit_summary(result),
+    }  # fmt: skip
+    metrics = {
+        "validation": {"pearson": float(row["pearson_validation"]), "loss": float(result.best_loss)},
+        "test": {"pearson": float(row["pearson"]), "mae": float(row["mae"]), "n": int(row["n_test"])},
+    }
+    card = ModelCard(
+        case="cage", name=target.name, genome=target.genome, window=data.length,
+        flank=settings.dna_flank if spec.uses_dna else None,
+        order=spec.order if spec.uses_dna else None, strands="both" if spec.uses_dna else None,
+        inputs=describe_inputs(result.model, {"dna": "dna", "dnase": "signal", "h3k4me3": "signal"}),
+        outputs=["cage"], normalization=_signal_statistics(table, signals, data.masks.train),
+        training=training, metrics=metrics, versions=package_versions(),
+    )  # fmt: skip
+    _write_card_file(card, target.path)
+    logger.info("model card: %s", target.path)
 
 
 def model_factory(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,8 @@ from genomic_tensors.cases.deepsea.features import read_features
 from genomic_tensors.cases.deepsea.grid import RunSpec, scaled_widths
 from genomic_tensors.cases.deepsea.tables import METRIC_COLUMNS
 from genomic_tensors.devices import RunOptions
+from genomic_tensors.modelcard import CardTarget, ModelCard, describe_inputs, fit_summary, package_versions
+from genomic_tensors.modelcard import write_card as _write_card_file
 
 __all__ = [
     "TrainSettings",
@@ -32,6 +34,7 @@ __all__ = [
     "feature_scores",
     "load_split",
     "train_run",
+    "write_run_card",
 ]
 
 log = logging.getLogger(__name__)
@@ -96,6 +99,8 @@ def train_run(
     *,
     workers: int = 1,
     options: RunOptions | None = None,
+    card: CardTarget | None = None,
+    features: str | Path | None = None,
 ):
     """Train one run of the grid (the training rule): the paper's recipe on streamed codes and labels.
 
@@ -104,19 +109,64 @@ def train_run(
     :func:`~genomic_tensors.cases.deepsea.data.write_labels`. Writes ``model.keras``, ``history.tsv`` and
     ``train.log`` under ``outdir``; returns the :class:`genomic_tensors.training.FitResult`. ``options``
     (from :func:`genomic_tensors.devices.prepare`) sets precision, XLA compilation and op determinism.
+    With ``card`` (and ``features``, the feature table naming the outputs) the model card is written
+    after the model; it holds the validation loss, and no test metrics (``deepsea_evaluate`` scores the
+    test set).
     """
     from genomic_tensors.training import fit
 
+    if card is not None and features is None:
+        raise ValueError("a DeepSEA model card needs the feature table (features=) naming the outputs")
     data = {
         split: load_split(spec, sequences[split], labels[split]) for split in ("train", "validation")
     }
     n_outputs = len(data["train"][1].conditions)
     log.info("run %s: %d outputs, width %.3g", spec, n_outputs, settings.width)
     factory = partial(build_model, spec, n_outputs, width=settings.width)
-    return fit(factory, data["train"], data["validation"], loss="binary_crossentropy",
-               batch_size=settings.batch_size, epochs=settings.epochs, seed=settings.seed,
-               patience=settings.patience, outdir=outdir, workers=workers,
-               **(options or RunOptions()).fit_kwargs())  # fmt: skip
+    result = fit(factory, data["train"], data["validation"], loss="binary_crossentropy",
+                 batch_size=settings.batch_size, epochs=settings.epochs, seed=settings.seed,
+                 patience=settings.patience, outdir=outdir, workers=workers,
+                 **(options or RunOptions()).fit_kwargs())  # fmt: skip
+    if card is not None:
+        write_run_card(card, spec, settings, result, sequences["train"], features)
+    return result
+
+
+def write_run_card(
+    target: CardTarget,
+    spec: RunSpec,
+    settings: TrainSettings,
+    result: Any,
+    sequence: str | Path,
+    features: str | Path,
+) -> None:
+    """Write the model card of a trained run: the outputs are the feature table's names in output order;
+    the validation loss comes from the training history; ``"test": None`` (scored by ``deepsea_evaluate``).
+
+    Raises
+    ------
+    ValueError
+        The feature table names another number of outputs than the model has.
+    """
+    names = read_features(features)["feature"].astype(str).tolist()
+    n_outputs = int(result.model.outputs[0].shape[-1])
+    if len(names) != n_outputs:
+        raise ValueError(f"{features} names {len(names)} features; the model has {n_outputs} outputs")
+    history = result.history
+    best = history.loc[history["epoch"] == result.best_epoch].iloc[0]
+    validation = {"loss": float(best["val_loss"]), "train_loss": float(best["loss"]),
+                  "epoch": int(result.best_epoch)}  # fmt: skip
+    training = {**asdict(settings), "loss": "binary_crossentropy", "model": spec.model,
+                **fit_summary(result)}  # fmt: skip
+    card = ModelCard(
+        case="deepsea", name=target.name, genome=target.genome, window=spec.window,
+        flank=int(load_sequence(sequence).flank), order=spec.order, strands=spec.strands,
+        inputs=describe_inputs(result.model, {"dna": "dna"}), outputs=names, normalization=None,
+        training=training, metrics={"validation": validation, "test": None},
+        versions=package_versions(),
+    )  # fmt: skip
+    _write_card_file(card, target.path)
+    log.info("model card: %s", target.path)
 
 
 def feature_scores(table: pd.DataFrame) -> pd.DataFrame:

@@ -20,6 +20,8 @@ from genomic_tensors.cases.jund.data import check_aligned, load_dataset
 from genomic_tensors.cases.jund.grid import SPLITS, Setting, replicate_seed
 from genomic_tensors.cases.jund.tables import PREDICTION_COLUMNS, metric_rows
 from genomic_tensors.devices import RunOptions
+from genomic_tensors.modelcard import CardTarget, ModelCard, describe_inputs, fit_summary, package_versions
+from genomic_tensors.modelcard import write_card as _write_card_file
 
 __all__ = ["scores", "train_and_evaluate"]
 
@@ -174,6 +176,8 @@ def train_and_evaluate(
     predictions_path: str | Path,
     threads: int | None = None,
     options: RunOptions | None = None,
+    card: CardTarget | None = None,
+    dnase_counts: str | Path | None = None,
 ) -> pd.DataFrame:
     """Train one model of the grid, then score it on the validation and test chromosomes.
 
@@ -186,6 +190,8 @@ def train_and_evaluate(
 
     Writes ``model_path`` (.keras), ``history_path`` (one row per epoch), ``metrics_path`` (rows in
     :data:`.tables.METRIC_COLUMNS`) and ``predictions_path`` (test bins: :data:`.tables.PREDICTION_COLUMNS`).
+    With ``card``, the model card (:mod:`genomic_tensors.modelcard`) is written after everything else;
+    ``dnase_counts`` (the raw DNase counts) lets it give the fitted tpm/zscorelog statistics.
 
     Returns
     -------
@@ -209,4 +215,57 @@ def train_and_evaluate(
     split_scores = _evaluate(result.model, data, setting, batch_size, predictions_path)
     rows = metric_rows(setting, replicate, split_scores)
     rows.to_csv(metrics_path, sep="\t", index=False, float_format="%.6g")
+    if card is not None:
+        settings = {"epochs": epochs, "batch_size": batch_size, "patience": patience}
+        job = {"replicate": replicate, "seed": seed, "validation": validation, "test": test}
+        _write_card(card, setting, result, data, split_scores, {**settings, **job}, dnase_counts)
     return rows
+
+
+def _dnase_normalization(setting: Setting, counts: str | Path | None) -> dict[str, Any] | None:
+    """The card's ``normalization``: the DNase normalization, with the statistics re-fitted on the raw
+    counts exactly as :func:`.data.normalize_dnase` fitted them (all ROI bins, per replicate)."""
+    if setting.model == "dna":
+        return None
+    entry: dict[str, Any] = {"method": setting.normalization, "statistics": None}
+    if setting.normalization != "none":
+        entry["fitted_on"] = "all ROI bins (every chromosome), per replicate, as in the paper"
+        if counts is not None:
+            from genomic_tensors.normalize import get_normalizer
+
+            state = get_normalizer(setting.normalization).fit(load_dataset(counts)).state()
+            entry["statistics"] = {k: v for k, v in state.items() if k != "name"}
+    return {"dnase": entry}
+
+
+def _write_card(
+    target: CardTarget,
+    setting: Setting,
+    result: Any,
+    data: _Splits,
+    split_scores: Mapping[str, Mapping[str, float]],
+    job: Mapping[str, Any],
+    counts: str | Path | None,
+) -> None:
+    """Write the model card of a trained JunD model (after the model and its tables)."""
+    dna = data.tensors.get("dna")
+    training = {
+        "family": setting.model, "setting": setting.row(), "replicate": int(job["replicate"]),
+        "base_seed": int(job["seed"]), "seed": int(result.seed), "loss": "binary_crossentropy",
+        "epochs": int(job["epochs"]), "batch_size": int(job["batch_size"]),
+        "patience": int(job["patience"]), "validation_chromosomes": list(job["validation"]),
+        "test_chromosomes": list(job["test"]), **fit_summary(result),
+    }  # fmt: skip
+    validation = {**split_scores["validation"], "loss": float(result.best_loss)}
+    card = ModelCard(
+        case="jund", name=target.name, genome=target.genome,
+        window=None if dna is None else int(dna.window_length),
+        flank=None if dna is None else int(dna.flank),
+        order=setting.order, strands=None if dna is None else "both",
+        inputs=describe_inputs(result.model, {"dna": "dna", "dnase": "coverage"}),
+        outputs=["jund"], normalization=_dnase_normalization(setting, counts), training=training,
+        metrics={"validation": validation, "test": dict(split_scores["test"])},
+        versions=package_versions(),
+    )  # fmt: skip
+    _write_card_file(card, target.path)
+    log.info("model card: %s", target.path)

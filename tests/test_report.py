@@ -14,7 +14,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 DEMO = REPO / "config" / "demo.yaml"
-FIGURES = ["fig2a", "fig2b", "fig2c", "fig2d", "fig3a", "fig3b", "fig3c", "figS1", "fig4"]
+FIGURES = ["fig2a", "fig2b", "fig2c", "fig2d", "fig3a", "fig3b", "fig3c", "figS1", "fig4", "variant_effects"]
 TABLES = [
     "results/tables/table1.tsv",
     "results/tables/deepsea_summary.tsv",
@@ -64,7 +64,7 @@ def test_report_zip_holds_every_figure_table_and_the_config(demo_report):
             for name in names
             if name.endswith((".html", ".js"))
         )
-    for category in ["Case 1: JunD", "Case 2: DeepSEA and DanQ", "Case 3: CAGE", "Summary"]:
+    for category in ["Case 1: JunD", "Case 2: DeepSEA and DanQ", "Case 3: CAGE", "Variant effects", "Summary"]:
         assert category in html, category
 
 
@@ -72,7 +72,7 @@ def test_summary_and_config_of_the_demo_run(demo_report):
     workdir, _ = demo_report
     rows = (workdir / "results/summary/paper_vs_reproduction.tsv").read_text().splitlines()
     assert rows[0].split("\t") == ["case", "claim", "paper", "reproduction", "holds", "note"]
-    assert len(rows) == 1 + 7 + 9 + 9
+    assert len(rows) == 1 + 7 + 9 + 9 + 2  # + the variant effect rows
     # The demo runs every case: only claims whose runs the demo grid lacks are NA.
     holds = [row.split("\t")[4] for row in rows[1:]]
     assert set(holds) <= {"True", "False", "NA"} and holds.count("NA") < len(holds) // 2

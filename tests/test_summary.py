@@ -45,12 +45,12 @@ def test_table_and_files_keep_every_row_when_cases_are_disabled(tmp_path):
     cage_table({("dna", 1): [0.5, 0.56]}).to_csv(path, sep="\t", index=False)
     table = write_summary(tmp_path / "s" / "t.tsv", tmp_path / "s" / "t.md", {"cage": path})
     assert list(table.columns) == SUMMARY_COLUMNS
-    assert len(table) == len(paper_vs_reproduction()) == 7 + 9 + 9
+    assert len(table) == len(paper_vs_reproduction()) == 7 + 9 + 9 + 2  # + the variant rows
     written = pd.read_csv(tmp_path / "s" / "t.tsv", sep="\t", keep_default_na=False)
     assert set(written["holds"]) == {"True", "NA"}
     assert (written.loc[written["case"] == "jund", "reproduction"] == "NA").all()
     md = (tmp_path / "s" / "t.md").read_text()
-    assert "1 hold, 0 do not, 24 not testable" in md
+    assert "1 hold, 0 do not, 26 not testable" in md
     assert md.count("\n| jund |") == 7
 
 

@@ -73,14 +73,26 @@ BENCHMARKS = "results/benchmarks"
 
 # Case 1: one folder per trained model, by family and grid point.
 JUND_FAMILIES = ["dna", "dnase", "combined"]
-JUND_MODEL_FILES = ["model.keras", "history.tsv", "metrics.tsv", "predictions.tsv"]
+JUND_MODEL_FILES = [
+    "model.keras",
+    "history.tsv",
+    "metrics.tsv",
+    "predictions.tsv",
+    "model.json",
+]
 JUND_FIGURES = ["fig2a", "fig2b", "fig2c", "fig2d"]
 # Case 2: one run per grid point (genomic_tensors.cases.deepsea.grid); sequence inputs per window and order.
 DEEPSEA_SPLITS = ["train", "validation", "test"]
 DEEPSEA_RUN = "{ds_model}_w{ds_window}_o{ds_order}_{ds_strands}"
 DEEPSEA_FIGURES = ["fig3a", "fig3b", "fig3c", "figS1"]
 # Case 3: one folder per (run, validation fold).
-CAGE_MODEL_FILES = ["model.keras", "history.tsv", "predictions.tsv", "metrics.tsv"]
+CAGE_MODEL_FILES = [
+    "model.keras",
+    "history.tsv",
+    "predictions.tsv",
+    "metrics.tsv",
+    "model.json",
+]
 
 
 def dropout_label(rate):
@@ -127,6 +139,19 @@ def deepsea_sequence_file(split):
     return path
 
 
+def model_cards(case):
+    """The card (model.json) of every model a case trains: `rule all` asks for them."""
+    if case == "jund":
+        return jund_model_files(JUND_FAMILIES, "model.json")
+    if case == "deepsea":
+        return deepsea_run_files(f"{DEEPSEA}/models/{DEEPSEA_RUN}/model.json")
+    return expand(
+        f"{CAGE}/models/{{run}}/{{fold}}/model.json",
+        run=CAGE_RUNS,
+        fold=config["cage"]["folds"],
+    )
+
+
 def case_targets(case):
     """The final outputs of one case (its metrics table, tables and figures as PNG and SVG)."""
     figures = {"jund": JUND_FIGURES, "deepsea": DEEPSEA_FIGURES, "cage": ["fig4"]}[case]
@@ -139,6 +164,7 @@ def case_targets(case):
         targets += [f"{TABLES}/deepsea_summary.tsv"]
     if case == "cage":
         targets += [f"{TABLES}/table1.tsv", f"{TABLES}/table1.md"]
+    targets += model_cards(case)
     return targets + [
         f"{FIGURES}/{fig}.{ext}" for fig in figures for ext in ("png", "svg")
     ]
@@ -155,6 +181,26 @@ def region_targets(case):
     ]
 
 
+# Variant effects of the `variants` VCF (rules in variants.smk): per-part scores, merged tables, the figure.
+VARIANTS = "results/variants"
+
+
+def variants_enabled(case):
+    """True when the `variants` section scores with a case's models (its flag is on and the case runs)."""
+    return "variants" in config and config["variants"][case] and case_enabled(case)
+
+
+def variants_targets():
+    """The variant effect outputs (empty without a `variants` section or a case to score with)."""
+    targets = [f"{VARIANTS}/jund_effects.tsv"] if variants_enabled("jund") else []
+    if variants_enabled("deepsea"):
+        targets += variants_deepsea_files() + [f"{VARIANTS}/deepsea_top.tsv"]
+    if targets:
+        targets += [f"{VARIANTS}/jund_auroc.tsv"]
+        targets += [f"{FIGURES}/variant_effects.{ext}" for ext in ("png", "svg")]
+    return targets
+
+
 SUMMARY_FILES = [
     f"{SUMMARY}/paper_vs_reproduction.tsv",
     f"{SUMMARY}/paper_vs_reproduction.md",
@@ -168,6 +214,7 @@ def all_targets():
     targets += download_targets() + genome_targets()
     for case in enabled_cases():
         targets += region_targets(case) + case_targets(case)
+    targets += variants_targets()
     if enabled_cases() == list(CASES):
         # Rules in summary.smk; with fewer cases, ask for results/summary/... explicitly (rows NA).
         targets += SUMMARY_FILES

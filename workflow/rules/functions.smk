@@ -43,6 +43,8 @@ def _check_config_sources():
                 f"config {case}.genome: genome '{genome}' is not a key of `genomes` "
                 f"(has: {', '.join(config.get('genomes', {})) or 'none'})"
             )
+    if "variants" in config:
+        refs.append(("variants.vcf", config["variants"]["vcf"]))
     for where, sid in refs:
         if sid not in SOURCES:
             raise ValueError(
@@ -106,6 +108,8 @@ def used_sources():
         ]
     for case in enabled_cases():
         ids += [sid for _, sid in case_source_keys(case)]
+    if "variants" in config:
+        ids.append(config["variants"]["vcf"])
     return list(dict.fromkeys(ids))
 
 
@@ -146,6 +150,12 @@ def genome_blacklist(genome):
     return f"{_genome(genome)}/blacklist.bed"
 
 
+def genome_digest(genome):
+    """SHA-256 of the uncompressed FASTA (``sha256sum`` format), computed once per genome for the
+    model cards."""
+    return f"{_genome(genome)}/genome.fa.sha256"
+
+
 def used_genomes():
     return sorted({config[case]["genome"] for case in enabled_cases()})
 
@@ -155,7 +165,13 @@ def genome_targets():
     return [
         path(genome)
         for genome in used_genomes()
-        for path in (genome_fasta, genome_fai, genome_sizes, genome_blacklist)
+        for path in (
+            genome_fasta,
+            genome_fai,
+            genome_sizes,
+            genome_blacklist,
+            genome_digest,
+        )
     ]
 
 
@@ -240,6 +256,8 @@ def jund_train_input(wildcards):
         inputs["dna"] = f"{JUND}/data/dna_order{setting['order']}.npz"
     if family != "dna":
         inputs["dnase"] = f"{JUND}/data/dnase_{setting['normalization']}.npz"
+        # The raw counts: the model card gives the normalization's fitted statistics.
+        inputs["dnase_counts"] = f"{JUND}/data/dnase_counts.npz"
     return {**inputs, "labels": f"{JUND}/data/labels.npz"}
 
 
@@ -332,3 +350,51 @@ def cage_report(path, caption):
         caption=f"../report/cage_{caption}.rst",
         category=CASES["cage"].title,
     )
+
+
+# ------------------------ variants.smk: the VCF and its parts, the models that score them, the figure inputs
+def variants_vcf():
+    """The verified local copy of the `variants` VCF."""
+    return source_path(config["variants"]["vcf"])
+
+
+def variants_parts(pattern):
+    """`pattern` (with a `{vpart}` wildcard) for every part of the split VCF (1..chunks)."""
+    return expand(
+        pattern, vpart=range(1, config["variants"]["chunks"] + 1), allow_missing=True
+    )
+
+
+def variants_jund_names():
+    """The JunD DNA models' folders below the case's models folder (``dna/order3_dropout0/rep1``)."""
+    return [d[len(f"{JUND}/models/") :] for d in jund_model_dirs("dna")]
+
+
+def variants_jund_models(name="model.keras"):
+    """The file ``name`` of every JunD DNA model (the model, or its card ``model.json``)."""
+    return [f"{d}/{name}" for d in jund_model_dirs("dna")]
+
+
+def variants_deepsea_files():
+    """The merged HDF5 of every DeepSEA/DanQ run."""
+    return deepsea_run_files(f"{VARIANTS}/deepsea/{DEEPSEA_RUN}.h5")
+
+
+def variants_deepsea_names():
+    """The run names, in the order of :func:`variants_deepsea_files`."""
+    return deepsea_run_files(DEEPSEA_RUN)
+
+
+def variants_report_input(wildcards):
+    """The VCF (its planted classes), the JunD effects and the DeepSEA top table of the cases scored."""
+    inputs = {"vcf": variants_vcf()}
+    if variants_enabled("jund"):
+        inputs["jund"] = f"{VARIANTS}/jund_effects.tsv"
+    if variants_enabled("deepsea"):
+        inputs["top"] = f"{VARIANTS}/deepsea_top.tsv"
+    return inputs
+
+
+def variants_summary_input():
+    """The JunD auROC table for the summary when the config has a `variants` section."""
+    return {"variants": f"{VARIANTS}/jund_auroc.tsv"} if "variants" in config else {}

@@ -5,6 +5,8 @@ rule summary_paper_vs_reproduction:
     input:
         # Only the cases that ran: the claims of the others are written as NA.
         **{case: f"results/{case}/metrics.tsv" for case in enabled_cases()},
+        # The variant effect rows, when the config has a `variants` section.
+        **variants_summary_input(),
     output:
         tsv=report(
             f"{SUMMARY}/paper_vs_reproduction.tsv",

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from genomic_tensors.cases import CASES, case_module
+from genomic_tensors.cases import effects_report
 from genomic_tensors.cases.base import Claim
 
 __all__ = [
@@ -44,9 +45,13 @@ def case_claims(case: str, metrics: pd.DataFrame | None) -> list[Claim]:
 
 
 # ---------------------------------------------------------------------------------------------- table
-def paper_vs_reproduction(**metrics: pd.DataFrame | None) -> pd.DataFrame:
+def paper_vs_reproduction(
+    *, variants: pd.DataFrame | None = None, **metrics: pd.DataFrame | None
+) -> pd.DataFrame:
     """All claims of every registered case as one table (columns :data:`SUMMARY_COLUMNS`), from the metrics
-    tables given by case name (``jund=...``).
+    tables given by case name (``jund=...``), then the variant effect rows (case ``variants``) from the
+    JunD models' auROC table (:func:`genomic_tensors.cases.effects_report.model_aurocs`; None: no
+    `variants` section).
 
     A case not given, or given as None (not run), keeps its rows, with ``reproduction`` ``NA`` and ``holds``
     NA. ``holds`` has the pandas ``boolean`` dtype.
@@ -55,6 +60,7 @@ def paper_vs_reproduction(**metrics: pd.DataFrame | None) -> pd.DataFrame:
     if unknown:
         raise ValueError(f"unknown case(s) {unknown}; expected some of {list(CASES)}")
     claims = [claim for case in CASES for claim in case_claims(case, metrics.get(case))]
+    claims += effects_report.claims(variants)
     table = pd.DataFrame([astuple(c) for c in claims], columns=SUMMARY_COLUMNS)
     table["holds"] = table["holds"].astype("boolean")
     return table
@@ -96,16 +102,22 @@ def read_metrics(path: str | Path, case: str) -> pd.DataFrame:
 
 
 def write_summary(
-    tsv: str | Path, markdown: str | Path, metrics: Mapping[str, str | Path] | None = None
+    tsv: str | Path,
+    markdown: str | Path,
+    metrics: Mapping[str, str | Path] | None = None,
+    *,
+    variants: str | Path | None = None,
 ) -> pd.DataFrame:
     """Build the table from the metrics files given per case (``{"jund": path, ...}``; a case absent from
-    ``metrics`` was not run) and write it as TSV (``holds`` as True/False/NA) and markdown."""
+    ``metrics`` was not run) and the variant effects' auROC table (``jund_auroc.tsv``; None: no `variants`
+    section), and write it as TSV (``holds`` as True/False/NA) and markdown."""
     metrics = dict(metrics or {})
     unknown = sorted(set(metrics) - set(CASES))
     if unknown:
         raise ValueError(f"unknown case(s) {unknown}; expected some of {sorted(CASES)}")
     frames = {case: read_metrics(path, case) for case, path in metrics.items()}
-    table = paper_vs_reproduction(**frames)
+    aurocs = effects_report.read_aurocs(variants) if variants is not None else None
+    table = paper_vs_reproduction(variants=aurocs, **frames)
     Path(tsv).parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(tsv, sep="\t", index=False, na_rep="NA")
     Path(markdown).write_text(to_markdown(table))

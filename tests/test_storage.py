@@ -127,3 +127,20 @@ def test_failed_write_leaves_no_file(tmp_path):
         write_bundle(target, arrays={"bad": np.array([object(), object()], dtype=object)})
     assert not target.exists()
     assert os.listdir(tmp_path) == []  # the temporary file is gone too
+
+
+def test_sparse_bundles_are_compressed_and_every_bundle_is_readable_by_others(tmp_path):
+    rng = np.random.default_rng(0)
+    dense = (rng.random((20_000, 50)) < 0.02).astype(np.float32)  # labels: a few % ones
+    sparse = SparseStorage(scipy.sparse.csr_array(dense), (20_000, 50))
+    old = os.umask(0o022)
+    try:
+        path = write_bundle(tmp_path / "labels.npz", storages={"y": sparse})
+        plain = write_bundle(tmp_path / "plain.npz", arrays={"x": np.arange(1000)})
+    finally:
+        os.umask(old)
+    raw = sparse.matrix.data.nbytes + sparse.matrix.indices.nbytes + sparse.matrix.indptr.nbytes
+    assert path.stat().st_size < raw / 2  # zlib on the stored arrays
+    assert np.array_equal(read_bundle(path).storages["y"][np.arange(20_000)], dense)
+    for written in (path, plain):
+        assert written.stat().st_mode & 0o777 == 0o644, written

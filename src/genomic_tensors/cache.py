@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from genomic_tensors.files import file_digest as _streamed_digest
+from genomic_tensors.files import publish
 
 __all__ = ["cache_key", "cache_manifest", "cached", "file_digest", "frame_digest"]
 
@@ -223,7 +224,7 @@ def cached(
     try:
         save(obj, tmp)
         digest = _entry_digest(tmp)
-        os.replace(tmp, entry)
+        publish(tmp, entry)
     except BaseException:
         _remove(tmp)
         raise
@@ -231,7 +232,7 @@ def cached(
     fd, tmp_json = tempfile.mkstemp(dir=cache_dir, prefix=f".{key}.", suffix=".json")
     with os.fdopen(fd, "w") as handle:
         json.dump(record, handle, indent=1)
-    os.replace(tmp_json, sidecar)
+    publish(tmp_json, sidecar)
     logger.info("cache store: %ssaved to %s", what, entry)
     return obj
 

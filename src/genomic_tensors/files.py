@@ -9,10 +9,11 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["file_digest", "hash_file", "is_gzipped", "open_text"]
+__all__ = ["file_digest", "hash_file", "is_gzipped", "open_text", "publish"]
 
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -67,3 +68,13 @@ def open_text(path: str | Path) -> io.TextIOBase:
     if is_gzipped(path):
         return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
     return open(path, encoding="utf-8")
+
+
+def publish(tmp: str | Path, path: str | Path) -> None:
+    """Give a finished temporary file its final name atomically, with the permissions a plain ``open`` would
+    have given it (``tempfile.mkstemp`` makes files private to their owner; outputs are shared like any
+    other file of the run)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    os.replace(tmp, path)

@@ -28,6 +28,8 @@ import h5py
 import numpy as np
 import scipy.sparse
 
+from genomic_tensors.files import publish
+
 __all__ = [
     "Bundle",
     "Hdf5Storage",
@@ -372,9 +374,12 @@ def write_bundle(
                     _h5_write(handle, key, value)
         else:
             payload = {k.replace("/", "|"): v for k, v in payload.items()}
+            # Sparse matrices (labels: a few % ones) compress many times over; dense arrays are written as
+            # they are, so that large sequence and coverage bundles save and load at disk speed.
+            save = np.savez_compressed if "sparse" in kinds.values() else np.savez
             with open(tmp, "wb") as handle:
-                np.savez(handle, **{_META_KEY: np.asarray(meta_json)}, **payload)
-        os.replace(tmp, path)
+                save(handle, **{_META_KEY: np.asarray(meta_json)}, **payload)
+        publish(tmp, path)
     except BaseException:
         _remove_quietly(tmp)
         raise
